@@ -1,0 +1,183 @@
+"""Settings: every server setting once, typed, with a default, a description and a secret flag.
+
+Read from ``SLUSHA_*`` environment variables (``__`` for nesting, ``*_FILE`` for secrets) and an
+optional TOML file. ``load_settings`` turns every wrong value into one ``ConfigError`` whose
+message names the setting, the value and what is expected.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from slusha.errors import ConfigError
+
+ENV_PREFIX = "SLUSHA_"
+
+
+class Settings(BaseSettings):
+    """All server settings. Run-time choices (teams, topics, sources) live in the database."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX,
+        env_nested_delimiter="__",
+        extra="forbid",
+        validate_default=True,
+    )
+
+    database_url: str = Field(
+        "sqlite:///slusha.db",
+        description="Where data is stored: sqlite:///PATH or postgresql://USER@HOST/DB.",
+    )
+    bus_url: str = Field(
+        "memory://",
+        description="Message bus: memory:// (one process) or nats://HOST:4222 (JetStream).",
+    )
+    secret_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key that encrypts secrets at rest and signs sessions. Required for serve.",
+        json_schema_extra={"secret": True},
+    )
+    keep_unmatched_posts: bool = Field(
+        False, description="Store posts that match no topic too (they are counted either way)."
+    )
+    bus_queue_size: int = Field(
+        10_000, ge=1, description="Messages the in-memory bus holds before publishers wait."
+    )
+    bus_stream_prefix: str = Field(
+        "SLUSHA", pattern=r"^[A-Z][A-Z0-9_]*$", description="Prefix of JetStream stream names."
+    )
+    batch_size: int = Field(
+        500, ge=1, le=100_000, description="Posts the pipeline saves in one transaction."
+    )
+    host: str = Field("127.0.0.1", description="Address the web server listens on.")
+    port: int = Field(8000, ge=1, le=65535, description="Port the web server listens on.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="How much the server logs."
+    )
+    allow_private_networks: bool = Field(
+        False,
+        description="Let sources and webhooks reach loopback, private and link-local addresses.",
+    )
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str) -> str:
+        if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
+            raise ValueError("expected sqlite:///PATH or postgresql://USER@HOST/DB")
+        return value
+
+    @field_validator("bus_url")
+    @classmethod
+    def _check_bus_url(cls, value: str) -> str:
+        if not value.startswith(("memory:", "nats:", "tls:")):
+            raise ValueError("expected memory:// or nats://HOST:PORT")
+        return value
+
+
+def secret_field_names() -> set[str]:
+    """Names of the settings that are secrets (masked by ``config show``)."""
+    names = set()
+    for name, info in Settings.model_fields.items():
+        extra = info.json_schema_extra
+        if info.annotation is SecretStr or (isinstance(extra, dict) and extra.get("secret")):
+            names.add(name)
+    return names
+
+
+def _read_secret_files(environ: dict[str, str]) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for name in secret_field_names():
+        path = environ.get(f"{ENV_PREFIX}{name.upper()}_FILE")
+        if path:
+            try:
+                values[name] = Path(path).read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError(
+                    f"{ENV_PREFIX}{name.upper()}_FILE: cannot read {path!r} ({exc.strerror})"
+                ) from None
+    return values
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            data = tomllib.load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {str(path)!r} does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"config file {str(path)!r} is not valid TOML: {exc}") from None
+    section = data.get("slusha", data)
+    if not isinstance(section, dict):
+        raise ConfigError(f"config file {str(path)!r}: [slusha] must be a table")
+    return section
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """One line per wrong setting: name, value and what is expected."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(part) for part in err["loc"]) or "settings"
+        env_name = ENV_PREFIX + loc.upper().replace(".", "__")
+        value = err.get("input")
+        if loc.split(".")[0] in secret_field_names():
+            value = "****"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            lines.append(f"{loc} ({env_name}): unknown setting")
+        else:
+            lines.append(f"{loc} ({env_name}) = {value!r}: {message}")
+    return "invalid settings:\n  " + "\n  ".join(lines)
+
+
+def load_settings(
+    config_file: str | Path | None = None,
+    environ: dict[str, str] | None = None,
+    **overrides: Any,
+) -> Settings:
+    """Build the settings from the TOML file, the environment and explicit overrides.
+
+    Precedence: overrides > environment > file > defaults. Raises ``ConfigError``.
+    """
+    env = dict(os.environ if environ is None else environ)
+    values: dict[str, Any] = {}
+    if config_file is None and env.get(f"{ENV_PREFIX}CONFIG"):
+        config_file = env[f"{ENV_PREFIX}CONFIG"]
+    if config_file is not None:
+        values.update(_read_toml(Path(config_file)))
+    values.update(_read_secret_files(env))
+    values.update(overrides)
+    # pydantic-settings reads the real environment itself; to honour an explicit ``environ``
+    # we feed the env values as init arguments and disable its own source.
+    for key, raw in env.items():
+        if not key.startswith(ENV_PREFIX) or key.endswith("_FILE") or key == f"{ENV_PREFIX}CONFIG":
+            continue
+        name = key[len(ENV_PREFIX) :].lower()
+        if "__" in name:
+            head, _, rest = name.partition("__")
+            nested = values.setdefault(head, {})
+            if isinstance(nested, dict):
+                nested[rest] = raw
+            continue
+        if name in overrides:
+            continue
+        if name.startswith("test_") or name == "require_postgres":
+            continue
+        values[name] = raw
+    try:
+        return _SettingsFromValues(**values)
+    except ValidationError as exc:
+        raise ConfigError(describe_validation_error(exc)) from None
+
+
+class _SettingsFromValues(Settings):
+    """Settings that take their values only from the arguments given."""
+
+    @classmethod
+    def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+        return (init_settings,)

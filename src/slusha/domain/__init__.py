@@ -1,0 +1,1 @@
+"""Pure domain: value objects and rules. No framework, driver or I/O imports."""
