@@ -1,0 +1,287 @@
+"""Tables. Portable types only; natural keys are unique; the schema is created by migrations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+TEAM_ROLES = ("admin", "manager", "responder", "viewer", "reviewer")
+TOPIC_KINDS = ("brand", "competitor", "campaign", "person", "other")
+MENTION_STATUSES = ("new", "open", "waiting", "resolved", "ignored")
+PRIORITIES = ("low", "normal", "high", "urgent")
+SENTIMENTS = ("negative", "neutral", "positive")
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC on every backend (SQLite stores naive values)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        from datetime import UTC
+
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        from datetime import UTC
+
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    """Declarative base with the naming convention migrations rely on."""
+
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {datetime: UTCDateTime(), dict[str, Any]: JSON()}
+
+
+class Team(Base):
+    """A department that owns topics and works mentions."""
+
+    __tablename__ = "teams"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    slug: Mapped[str] = mapped_column(String(200), unique=True)
+    created_at: Mapped[datetime]
+
+
+class User(Base):
+    """A member who signs in."""
+
+    __tablename__ = "users"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(150), unique=True)
+    display_name: Mapped[str | None] = mapped_column(String(200))
+    email: Mapped[str | None] = mapped_column(String(320))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    locale: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+
+
+class Membership(Base):
+    """A member's role in one team."""
+
+    __tablename__ = "memberships"
+    __table_args__ = (UniqueConstraint("user_id", "team_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    role: Mapped[str] = mapped_column(String(20))
+
+
+class Topic(Base):
+    """What a team listens for: a named query."""
+
+    __tablename__ = "topics"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(20), default="brand")
+    query: Mapped[str] = mapped_column(Text)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"), index=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    is_private: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Source(Base):
+    """A configured connector instance; the database is the schedule."""
+
+    __tablename__ = "sources"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    secrets: Mapped[str | None] = mapped_column(Text)  # Fernet token of a JSON object
+    cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    interval_seconds: Mapped[int | None] = mapped_column(Integer)
+    next_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    error_streak: Mapped[int] = mapped_column(Integer, default=0)
+    last_error_code: Mapped[str | None] = mapped_column(String(50))
+    last_error_message: Mapped[str | None] = mapped_column(Text)
+    last_checked_at: Mapped[datetime | None]
+    last_ok_at: Mapped[datetime | None]
+    last_item_at: Mapped[datetime | None]
+    is_healthy: Mapped[bool] = mapped_column(Boolean, default=True)
+    items_total: Mapped[int] = mapped_column(BigInteger, default=0)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Post(Base):
+    """A post in the post format; unique on (network, external_id)."""
+
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("network", "external_id"),
+        Index("ix_posts_created_at", "created_at"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    network: Mapped[str] = mapped_column(String(20))
+    external_id: Mapped[str] = mapped_column(String(512))
+    text: Mapped[str] = mapped_column(Text)
+    title: Mapped[str | None] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    url: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    author_handle: Mapped[str | None] = mapped_column(String(255), index=True)
+    author_name: Mapped[str | None] = mapped_column(String(255))
+    author_followers: Mapped[int | None] = mapped_column(BigInteger)
+    author_url: Mapped[str | None] = mapped_column(Text)
+    author_id: Mapped[str | None] = mapped_column(String(255))
+    lang: Mapped[str | None] = mapped_column(String(10))
+    lang_given: Mapped[str | None] = mapped_column(String(10))
+    reply_to: Mapped[str | None] = mapped_column(String(512))
+    thread: Mapped[str | None] = mapped_column(String(512))
+    kind: Mapped[str] = mapped_column(String(20), default="post")
+    metrics: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    extra: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    sentiment: Mapped[str | None] = mapped_column(String(10))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    is_deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    ingested_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Mention(Base):
+    """A post that matched a topic, routed to a team's inbox."""
+
+    __tablename__ = "mentions"
+    __table_args__ = (
+        UniqueConstraint("post_id", "topic_id"),
+        Index("ix_mentions_team_posted", "team_id", "posted_at"),
+        Index("ix_mentions_topic_posted", "topic_id", "posted_at"),
+        Index("ix_mentions_posted", "posted_at"),
+        Index("ix_mentions_team_status", "team_id", "status"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    # Copied from the post so that stream filters and paging use one index.
+    network: Mapped[str] = mapped_column(String(20))
+    posted_at: Mapped[datetime]
+    status: Mapped[str] = mapped_column(String(20), default="new")
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    priority: Mapped[str] = mapped_column(String(10), default="normal")
+    sentiment: Mapped[str | None] = mapped_column(String(10))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+    lang: Mapped[str | None] = mapped_column(String(10))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MentionRollup(Base):
+    """Mention counts per hour and dimension, kept at write time for dashboards."""
+
+    __tablename__ = "mention_rollups"
+    __table_args__ = (
+        UniqueConstraint("hour", "topic_id", "team_id", "network", "lang", "sentiment"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hour: Mapped[datetime]
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    network: Mapped[str] = mapped_column(String(20))
+    lang: Mapped[str] = mapped_column(String(10))  # "" when unknown: NULLs break uniqueness
+    sentiment: Mapped[str] = mapped_column(String(10))
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class IngestCounter(Base):
+    """What happened to incoming posts, per day, network and outcome."""
+
+    __tablename__ = "ingest_counters"
+    __table_args__ = (UniqueConstraint("day", "network", "outcome"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD (UTC)
+    network: Mapped[str] = mapped_column(String(20))
+    outcome: Mapped[str] = mapped_column(String(20))  # matched, unmatched, duplicate, rejected
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class Event(Base):
+    """The outbox: written in the business transaction, published after commit."""
+
+    __tablename__ = "events"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(50))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime]
+    published_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class AuditEntry(Base):
+    """Who changed what, and when."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(index=True)
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(150))  # username, "cli" or "system"
+    action: Mapped[str] = mapped_column(String(100))
+    target_type: Mapped[str] = mapped_column(String(50))
+    target_id: Mapped[str | None] = mapped_column(String(100))
+    details: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class SentimentCorrection(Base):
+    """A member's correction of a post's sentiment or language (exportable training data)."""
+
+    __tablename__ = "sentiment_corrections"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), index=True)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    field: Mapped[str] = mapped_column(String(20))  # sentiment | lang
+    old_value: Mapped[str | None] = mapped_column(String(20))
+    new_value: Mapped[str] = mapped_column(String(20))
+    at: Mapped[datetime]
+
+
+class DeadLetter(Base):
+    """A bus message that kept failing, with the reason."""
+
+    __tablename__ = "dead_letters"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    subject: Mapped[str] = mapped_column(String(200))
+    payload: Mapped[str] = mapped_column(Text)
+    error: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]
