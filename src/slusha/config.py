@@ -65,6 +65,22 @@ class Settings(BaseSettings):
         description="Let sources and webhooks reach loopback, private and link-local addresses.",
     )
 
+    backfill_max_posts: int = Field(
+        200,
+        ge=0,
+        le=10_000,
+        description="Posts each searchable source fetches for a new topic's recent history.",
+    )
+    fetch_concurrency: int = Field(
+        50, ge=1, le=1000, description="Sources the scheduler polls at the same time."
+    )
+    source_unhealthy_after: int = Field(
+        3, ge=1, description="Consecutive failures after which a source is marked unhealthy."
+    )
+    http_timeout_seconds: float = Field(
+        60.0, gt=0, description="Longest one outbound request may take, body included."
+    )
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
@@ -179,5 +195,7 @@ class _SettingsFromValues(Settings):
     """Settings that take their values only from the arguments given."""
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, *args, **kwargs):  # type: ignore[no-untyped-def,override]
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: Any, *args: Any, **kwargs: Any
+    ) -> tuple[Any, ...]:
         return (init_settings,)

@@ -6,7 +6,7 @@ import importlib
 
 import click
 
-MODULES: tuple[str, ...] = ()
+MODULES: tuple[str, ...] = ("config_cmds", "org", "ingest", "serve")
 
 
 def register(group: click.Group) -> None:

@@ -80,3 +80,24 @@ def _cell(value: Any) -> str:
     if isinstance(value, Iterable) and not isinstance(value, str | bytes | dict):
         return ", ".join(str(v) for v in value)
     return str(value)
+
+
+def open_db(settings: Settings, *, migrate: bool = True) -> Any:
+    """Connect to the configured database and bring its schema up to date, or exit 2."""
+    from slusha.errors import SlushaError
+    from slusha.pipeline.runtime import open_database
+
+    try:
+        return open_database(settings, migrate=migrate)
+    except SlushaError as exc:
+        fail(str(exc))
+    except Exception as exc:  # driver errors during migration: say what happened, not a trace
+        fail(f"cannot use the database {settings.database_url!r}: {type(exc).__name__}: {exc}")
+    raise AssertionError("unreachable")
+
+
+def cli_clock() -> Any:
+    """The clock commands use (the real one)."""
+    from slusha.clock import SystemClock
+
+    return SystemClock()

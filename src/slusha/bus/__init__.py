@@ -1,0 +1,5 @@
+"""The message bus: one interface, in-memory (default) and NATS JetStream implementations."""
+
+from slusha.bus.base import Bus, Message, open_bus
+
+__all__ = ["Bus", "Message", "open_bus"]

@@ -1,0 +1,76 @@
+"""The bus interface: publish JSON bodies, pull batches, ack after the handler committed."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(slots=True)
+class Message:
+    """One delivered message. Call ``ack`` after its effects are committed."""
+
+    subject: str
+    data: dict[str, Any]
+    msg_id: str | None = None
+    attempt: int = 1
+    _ack: Any = field(default=None, repr=False)
+    _nak: Any = field(default=None, repr=False)
+
+    async def ack(self) -> None:
+        """Done: the message will not be delivered again."""
+        if self._ack is not None:
+            await self._ack()
+
+    async def nak(self, delay_seconds: float = 0.0) -> None:
+        """Failed: deliver it again later."""
+        if self._nak is not None:
+            await self._nak(delay_seconds)
+
+
+class Bus(abc.ABC):
+    """Where raw posts and events travel. Both implementations round-trip JSON."""
+
+    max_deliveries = 5
+
+    async def start(self) -> None:
+        """Connect and create what the bus needs (streams, queues)."""
+
+    async def close(self) -> None:
+        """Flush pending publishes and disconnect."""
+
+    @abc.abstractmethod
+    async def publish(
+        self, subject: str, data: dict[str, Any], *, msg_id: str | None = None
+    ) -> None:
+        """Publish one body; returns when the bus has it (back-pressure when full)."""
+
+    async def publish_many(
+        self, subject: str, items: Sequence[tuple[dict[str, Any], str | None]]
+    ) -> None:
+        """Publish many bodies; implementations batch the acknowledgements."""
+        for data, msg_id in items:
+            await self.publish(subject, data, msg_id=msg_id)
+
+    @abc.abstractmethod
+    async def subscribe(self, subject: str, durable: str) -> None:
+        """Declare a durable consumer so that messages published from now on are kept for it."""
+
+    @abc.abstractmethod
+    async def fetch(
+        self, subject: str, durable: str, *, batch: int, timeout_seconds: float
+    ) -> list[Message]:
+        """Pull up to ``batch`` messages, waiting at most ``timeout_seconds`` for the first."""
+
+
+def open_bus(url: str, *, queue_size: int = 10_000, stream_prefix: str = "SLUSHA") -> Bus:
+    """The bus for a ``SLUSHA_BUS_URL``: ``memory://`` or ``nats://HOST:PORT``."""
+    if url.startswith("memory:"):
+        from slusha.bus.memory import MemoryBus
+
+        return MemoryBus(queue_size=queue_size)
+    from slusha.bus.jetstream import JetStreamBus  # loaded lazily: only this imports nats
+
+    return JetStreamBus(url, stream_prefix=stream_prefix)

@@ -1,0 +1,183 @@
+"""NATS JetStream bus: durable pull consumers, dedup by ``Nats-Msg-Id``, batched async publish."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import nats
+from nats.errors import ConnectionClosedError, NoServersError
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StorageType, StreamConfig
+from nats.js.errors import NotFoundError
+
+from slusha.bus.base import Bus, Message
+from slusha.errors import TransientError
+
+CONNECT_TIMEOUT_SECONDS = 5
+ACK_WAIT_SECONDS = 60
+DUPLICATE_WINDOW_SECONDS = 600
+MAX_AGE_SECONDS = 7 * 24 * 3600
+
+
+class JetStreamBus(Bus):
+    """One stream per subject, named ``PREFIX_SUBJECT``; consumers are durable pull consumers."""
+
+    def __init__(self, url: str, *, stream_prefix: str = "SLUSHA") -> None:
+        self.url = url
+        self.prefix = stream_prefix
+        self._nc: Any = None
+        self._js: Any = None
+        self._subs: dict[tuple[str, str], Any] = {}
+
+    def stream_name(self, subject: str) -> str:
+        return f"{self.prefix}_{subject.split('.')[0].upper()}"
+
+    def nats_subject(self, subject: str) -> str:
+        return f"{self.prefix.lower()}.{subject}"
+
+    async def start(self) -> None:
+        try:
+            self._nc = await nats.connect(
+                self.url,
+                connect_timeout=CONNECT_TIMEOUT_SECONDS,
+                max_reconnect_attempts=-1,
+                reconnect_time_wait=1,
+                allow_reconnect=True,
+                error_cb=_ignore_error,
+                disconnected_cb=None,
+            )
+        except (NoServersError, OSError, NatsTimeoutError, TimeoutError) as exc:
+            raise TransientError(
+                f"cannot reach the NATS server at {self.url} ({exc.__class__.__name__}: {exc}); "
+                "start it (nats-server -js) or set SLUSHA_BUS_URL=memory://",
+                code="bus_unreachable",
+            ) from None
+        self._js = self._nc.jetstream()
+        for subject in ("posts.raw", "events"):
+            await self._ensure_stream(subject)
+
+    async def _ensure_stream(self, subject: str) -> None:
+        name = self.stream_name(subject)
+        config = StreamConfig(
+            name=name,
+            subjects=[self.nats_subject(subject)],
+            retention=RetentionPolicy.LIMITS,
+            storage=StorageType.FILE,
+            duplicate_window=DUPLICATE_WINDOW_SECONDS,
+            max_age=MAX_AGE_SECONDS,
+        )
+        try:
+            await self._js.stream_info(name)
+        except NotFoundError:
+            await self._js.add_stream(config)
+
+    async def close(self) -> None:
+        if self._nc is not None and not self._nc.is_closed:
+            try:
+                await self._nc.drain()
+            except (ConnectionClosedError, NatsTimeoutError, TimeoutError):
+                await self._nc.close()
+        self._nc = None
+        self._subs.clear()
+
+    def _require(self) -> Any:
+        if self._js is None:
+            raise RuntimeError("JetStreamBus.start() was not called")
+        return self._js
+
+    async def publish(
+        self, subject: str, data: dict[str, Any], *, msg_id: str | None = None
+    ) -> None:
+        js = self._require()
+        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        headers = {"Nats-Msg-Id": msg_id} if msg_id else None
+        try:
+            await js.publish(self.nats_subject(subject), payload, headers=headers)
+        except (NatsTimeoutError, TimeoutError, ConnectionClosedError, NoServersError) as exc:
+            raise TransientError(f"NATS publish failed: {exc!r}", code="bus_publish") from None
+
+    async def publish_many(
+        self, subject: str, items: Sequence[tuple[dict[str, Any], str | None]]
+    ) -> None:
+        """Publish without awaiting each ack; then wait for all acks at once."""
+        js = self._require()
+        nsubject = self.nats_subject(subject)
+        futures = []
+        try:
+            for data, msg_id in items:
+                payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+                headers = {"Nats-Msg-Id": msg_id} if msg_id else None
+                futures.append(await js.publish_async(nsubject, payload, headers=headers))
+            results = await asyncio.gather(*futures, return_exceptions=True)
+        except (NatsTimeoutError, TimeoutError, ConnectionClosedError, NoServersError) as exc:
+            raise TransientError(f"NATS publish failed: {exc!r}", code="bus_publish") from None
+        failed = [r for r in results if isinstance(r, BaseException)]
+        if failed:
+            raise TransientError(
+                f"NATS did not acknowledge {len(failed)} of {len(results)} messages: {failed[0]!r}",
+                code="bus_publish",
+            )
+
+    async def subscribe(self, subject: str, durable: str) -> None:
+        key = (subject, durable)
+        if key in self._subs:
+            return
+        js = self._require()
+        config = ConsumerConfig(
+            durable_name=durable,
+            ack_policy=AckPolicy.EXPLICIT,
+            ack_wait=ACK_WAIT_SECONDS,
+            max_deliver=self.max_deliveries,
+            filter_subject=self.nats_subject(subject),
+        )
+        self._subs[key] = await js.pull_subscribe(
+            self.nats_subject(subject),
+            durable=durable,
+            stream=self.stream_name(subject),
+            config=config,
+        )
+
+    async def fetch(
+        self, subject: str, durable: str, *, batch: int, timeout_seconds: float
+    ) -> list[Message]:
+        await self.subscribe(subject, durable)
+        sub = self._subs[(subject, durable)]
+        try:
+            raw = await sub.fetch(batch, timeout=timeout_seconds)
+        except (NatsTimeoutError, TimeoutError):
+            return []
+        except (ConnectionClosedError, NoServersError) as exc:
+            raise TransientError(f"NATS fetch failed: {exc!r}", code="bus_fetch") from None
+        messages = []
+        for msg in raw:
+            headers = msg.headers or {}
+            try:
+                attempt = int(msg.metadata.num_delivered)
+            except (AttributeError, TypeError, ValueError):
+                attempt = 1
+            messages.append(
+                Message(
+                    subject,
+                    json.loads(msg.data),
+                    headers.get("Nats-Msg-Id"),
+                    attempt,
+                    msg.ack,
+                    _nak_for(msg),
+                )
+            )
+        return messages
+
+
+def _nak_for(msg: Any) -> Any:
+    async def nak(delay_seconds: float) -> None:
+        await msg.nak(delay=delay_seconds or None)
+
+    return nak
+
+
+async def _ignore_error(exc: Exception) -> None:
+    # Connection errors surface through publish/fetch as TransientError; the client reconnects.
+    return None

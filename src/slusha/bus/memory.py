@@ -1,0 +1,83 @@
+"""The in-process bus: bounded queues, JSON round-trip, redelivery on nak."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from typing import Any
+
+from slusha.bus.base import Bus, Message
+
+
+class MemoryBus(Bus):
+    """One bounded queue per durable consumer; publishers wait when a queue is full."""
+
+    def __init__(self, *, queue_size: int = 10_000) -> None:
+        self.queue_size = queue_size
+        self._queues: dict[str, dict[str, asyncio.Queue[tuple[bytes, str | None, int]]]] = {}
+        self._orphans: dict[str, asyncio.Queue[tuple[bytes, str | None, int]]] = {}
+
+    def _new_queue(self) -> asyncio.Queue[tuple[bytes, str | None, int]]:
+        return asyncio.Queue(maxsize=self.queue_size)
+
+    async def publish(
+        self, subject: str, data: dict[str, Any], *, msg_id: str | None = None
+    ) -> None:
+        # Serialise even in process: a body that would not survive NATS fails here too.
+        raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        consumers = self._queues.get(subject)
+        if not consumers:
+            # Kept for the first consumer that subscribes, so start-up order loses nothing.
+            orphans = self._orphans.setdefault(subject, self._new_queue())
+            await orphans.put((raw, msg_id, 1))
+            return
+        for queue in consumers.values():
+            await queue.put((raw, msg_id, 1))
+
+    async def subscribe(self, subject: str, durable: str) -> None:
+        consumers = self._queues.setdefault(subject, {})
+        if durable in consumers:
+            return
+        queue = self._new_queue()
+        orphans = self._orphans.pop(subject, None)
+        if orphans is not None:
+            queue = orphans
+        consumers[durable] = queue
+
+    async def fetch(
+        self, subject: str, durable: str, *, batch: int, timeout_seconds: float
+    ) -> list[Message]:
+        await self.subscribe(subject, durable)
+        queue = self._queues[subject][durable]
+        try:
+            first = await asyncio.wait_for(queue.get(), timeout_seconds)
+        except TimeoutError:
+            return []
+        items = [first]
+        while len(items) < batch:
+            try:
+                items.append(queue.get_nowait())
+            except asyncio.QueueEmpty:
+                break
+        return [self._message(subject, queue, *item) for item in items]
+
+    def _message(
+        self,
+        subject: str,
+        queue: asyncio.Queue[tuple[bytes, str | None, int]],
+        raw: bytes,
+        msg_id: str | None,
+        attempt: int,
+    ) -> Message:
+        async def nak(delay_seconds: float) -> None:
+            if delay_seconds > 0:
+                await asyncio.sleep(delay_seconds)
+            await queue.put((raw, msg_id, attempt + 1))
+
+        return Message(subject, json.loads(raw), msg_id, attempt, None, nak)
+
+    def pending(self, subject: str) -> int:
+        """Messages waiting on a subject (all consumers), for tests and metrics."""
+        total = sum(q.qsize() for q in self._queues.get(subject, {}).values())
+        orphans = self._orphans.get(subject)
+        return total + (orphans.qsize() if orphans else 0)

@@ -1,0 +1,140 @@
+"""``slusha serve``, ``slusha worker`` and ``slusha demo``."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+from contextlib import suppress
+from typing import Any
+
+import click
+
+from slusha.cli.context import cli_clock, console, fail, get_settings, open_db
+from slusha.errors import SlushaError
+
+
+def _install_stop(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        with suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(sig, stop.set)
+
+
+async def _start_runtime(settings: Any) -> Any:
+    from slusha.pipeline.runtime import Runtime
+
+    open_db(settings)
+    runtime = Runtime.build(settings, clock=cli_clock())
+    try:
+        await runtime.bus.start()
+    except SlushaError as exc:
+        fail(str(exc))
+    runtime.pipeline.topics.refresh(force=True)
+    return runtime
+
+
+async def _stop_after(stop: asyncio.Event, seconds: float | None) -> None:
+    if seconds is None:
+        return
+    with suppress(TimeoutError):
+        await asyncio.wait_for(stop.wait(), seconds)
+    stop.set()
+
+
+def print_mention(event: dict[str, Any], topics: dict[int, str]) -> None:
+    """One live line per new mention."""
+    if event.get("kind") != "mention.created":
+        return
+    p = event.get("payload", {})
+    sentiment = p.get("sentiment") or "?"
+    colour = {"negative": "red", "positive": "green", "neutral": "white"}.get(sentiment, "white")
+    text = " ".join(str(p.get("text", "")).split())[:110]
+    topic = topics.get(int(p.get("topic_id", 0)), str(p.get("topic_id")))
+    console().print(
+        f"[dim]{p.get('created_at', '')[:16]}[/] [bold]{topic}[/] [{colour}]{sentiment:>8}[/] "
+        f"[cyan]{p.get('network')}[/] {p.get('lang') or '--'} @{p.get('author') or '?'}: ",
+        end="",
+    )
+    console().print(text, markup=False, highlight=False)
+
+
+async def serve_async(
+    settings: Any, *, role: str, duration: float | None, live: bool, extra: Any = None
+) -> None:
+    """Run the roles of this process until a signal (or ``duration`` seconds)."""
+    from slusha.pipeline.roles import build_worker, run_event_listener, run_outbox_relay
+
+    runtime = await _start_runtime(settings)
+    stop = asyncio.Event()
+    _install_stop(stop)
+    tasks = [asyncio.create_task(_stop_after(stop, duration))]
+    if role in ("all", "worker"):
+        worker = build_worker(runtime)
+        await worker.start()
+        tasks.append(asyncio.create_task(worker.run(stop)))
+        tasks.append(asyncio.create_task(run_outbox_relay(runtime, stop)))
+    if live:
+        names = {t.id: t.name for t in runtime.pipeline.topics.topics.values()}
+
+        def show(event: dict[str, Any]) -> None:
+            print_mention(event, names)
+
+        tasks.append(
+            asyncio.create_task(run_event_listener(runtime, stop, durable="cli-live", handle=show))
+        )
+    if extra is not None:
+        tasks.append(asyncio.create_task(extra(runtime, stop)))
+    try:
+        await stop.wait()
+    finally:
+        stop.set()
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await runtime.close()
+
+
+@click.command("serve")
+@click.option("--host", help="Address to listen on (default: SLUSHA_HOST).")
+@click.option("--port", type=click.IntRange(1, 65535), help="Port (default: SLUSHA_PORT).")
+@click.option(
+    "--role",
+    type=click.Choice(["all", "web"]),
+    default="all",
+    show_default=True,
+    help="all: web, pipeline and connectors in one process; web: only the web app.",
+)
+@click.option("--live/--no-live", default=False, help="Print new mentions as they arrive.")
+@click.option("--duration", type=float, default=None, hidden=True)
+def serve_cmd(
+    host: str | None, port: int | None, role: str, live: bool, duration: float | None
+) -> None:
+    """Run Slusha: the pipeline (and the web app once installed) in one process."""
+    overrides: dict[str, Any] = {k: v for k, v in (("host", host), ("port", port)) if v is not None}
+    settings = get_settings(**overrides)
+    console(stderr=True).print(
+        f"slusha serving: database {settings.database_url}, bus {settings.bus_url} (Ctrl-C stops)"
+    )
+    asyncio.run(serve_async(settings, role=role, duration=duration, live=live))
+
+
+@click.command("worker")
+@click.option("--duration", type=float, default=None, hidden=True)
+def worker_cmd(duration: float | None) -> None:
+    """A pipeline worker: consumes raw posts from the bus; run many on the NATS bus."""
+    settings = get_settings()
+    if settings.bus_url.startswith("memory:"):
+        console(stderr=True).print(
+            "[yellow]note:[/] with SLUSHA_BUS_URL=memory:// this worker only sees posts "
+            "published in this process; use nats://HOST:4222 to share work between processes"
+        )
+    asyncio.run(serve_async(settings, role="worker", duration=duration, live=False))
+
+
+def register(group: click.Group) -> None:
+    """Add the commands to the root group."""
+    group.add_command(serve_cmd)
+    group.add_command(worker_cmd)
+    from slusha.cli.demo import demo_cmd
+
+    group.add_command(demo_cmd)

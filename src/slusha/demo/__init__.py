@@ -1,0 +1,1 @@
+"""The demo: an example organisation and a corpus the project generates itself."""

@@ -1,0 +1,1 @@
+"""The pipeline: normalise -> dedupe -> match -> enrich -> route -> save -> publish."""

@@ -1,0 +1,65 @@
+"""Long-running roles of a process: pipeline worker, outbox relay, live event listeners."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from contextlib import suppress
+from typing import Any
+
+from slusha.bus.messages import SUBJECT_EVENTS
+from slusha.errors import TransientError
+from slusha.pipeline.runtime import Runtime
+from slusha.pipeline.worker import Worker
+from slusha.services.outbox import publish_events
+
+log = logging.getLogger("slusha.roles")
+RELAY_INTERVAL_SECONDS = 5.0
+
+
+async def run_outbox_relay(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Publish events that a crash left unpublished (the worker publishes the rest at once)."""
+    while not stop.is_set():
+        try:
+            await publish_events(runtime.db, runtime.bus, clock=runtime.clock)
+        except TransientError as exc:
+            log.warning("relay.retry", extra={"error": str(exc)})
+        with suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), RELAY_INTERVAL_SECONDS)
+
+
+async def run_event_listener(
+    runtime: Runtime,
+    stop: asyncio.Event,
+    *,
+    durable: str,
+    handle: Callable[[dict[str, Any]], Awaitable[None] | None],
+) -> None:
+    """Deliver every event to ``handle`` (at least once; the event id allows dedup)."""
+    await runtime.bus.subscribe(SUBJECT_EVENTS, durable)
+    while not stop.is_set():
+        try:
+            messages = await runtime.bus.fetch(
+                SUBJECT_EVENTS, durable, batch=100, timeout_seconds=0.5
+            )
+        except TransientError:
+            await asyncio.sleep(1.0)
+            continue
+        for message in messages:
+            result = handle(message.data)
+            if asyncio.iscoroutine(result):
+                await result
+            await message.ack()
+
+
+def build_worker(runtime: Runtime, **kwargs: Any) -> Worker:
+    """A pipeline worker over the runtime's bus and database."""
+    return Worker(
+        pipeline=runtime.pipeline,
+        bus=runtime.bus,
+        db=runtime.db,
+        clock=runtime.clock,
+        batch_size=runtime.settings.batch_size,
+        **kwargs,
+    )

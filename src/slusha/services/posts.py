@@ -1,0 +1,100 @@
+"""Recording posts: the save stage's transaction, with the outbox events it produces."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from slusha.clock import Clock
+from slusha.domain.post import Post
+from slusha.store import events as store_events
+from slusha.store import posts as store_posts
+from slusha.store.db import Database
+from slusha.store.posts import NewMention, PostRecord
+from slusha.store.rollups import add_ingest_counts
+
+EVENT_MENTION_CREATED = "mention.created"
+SNIPPET_CHARS = 280
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    """What one recorded batch did, for summaries and metrics."""
+
+    new_posts: int = 0
+    duplicates: int = 0
+    matched: int = 0
+    unmatched: int = 0
+    new_mentions: list[NewMention] = field(default_factory=list)
+    event_ids: list[int] = field(default_factory=list)
+
+
+def mention_event(mention: NewMention, record: PostRecord) -> dict[str, Any]:
+    """The ``mention.created`` payload: enough to show it live without another query."""
+    post = record.post
+    return {
+        "mention_id": mention.id,
+        "post_id": mention.post_id,
+        "topic_id": mention.topic_id,
+        "team_id": mention.team_id,
+        "network": post.network,
+        "id": post.id,
+        "text": post.text[:SNIPPET_CHARS],
+        "url": post.url,
+        "author": post.author.handle if post.author else None,
+        "followers": post.author.followers if post.author else None,
+        "created_at": post.created_at.isoformat(),
+        "lang": record.lang,
+        "sentiment": record.sentiment,
+    }
+
+
+def record_batch(
+    db: Database,
+    *,
+    records: Sequence[PostRecord],
+    unmatched: Sequence[Post] = (),
+    rejected: Counter[str] | None = None,
+    clock: Clock,
+) -> BatchOutcome:
+    """Save a batch in one transaction: posts, mentions, rollups, counters and events.
+
+    ``unmatched`` posts are not stored, but one that is stored already (it matched before)
+    still gets its edits and metrics. ``rejected`` counts invalid inputs per network.
+    """
+    now = clock.now()
+    day = now.date().isoformat()
+    outcome = BatchOutcome(matched=sum(1 for r in records if r.routes))
+    outcome.unmatched = len(records) - outcome.matched + len(unmatched)
+    with db.transaction() as tx:
+        session = tx.session
+        saved = store_posts.save_posts(session, records=records, now=now, day=day)
+        outcome.new_posts = saved.new_posts
+        outcome.duplicates = saved.updated_posts
+        if unmatched:
+            known = store_posts.existing_post_ids(
+                session, keys=[(p.network, p.id) for p in unmatched]
+            )
+            edits = [PostRecord(post=p) for p in unmatched if (p.network, p.id) in known]
+            if edits:
+                store_posts.update_posts(session, records=edits, ids=known, now=now)
+                outcome.duplicates += len(edits)
+            counts: Counter[tuple[str, str]] = Counter()
+            for post in unmatched:
+                outcome_name = "duplicate" if (post.network, post.id) in known else "unmatched"
+                counts[(post.network, outcome_name)] += 1
+            add_ingest_counts(session, day=day, counts=counts)
+        if rejected:
+            add_ingest_counts(
+                session, day=day, counts=Counter({(n, "rejected"): c for n, c in rejected.items()})
+            )
+        by_key = {(r.post.network, r.post.id): r for r in records}
+        events = [
+            (EVENT_MENTION_CREATED, mention_event(m, by_key[(m.network, m.external_id)]))
+            for m in saved.new_mentions
+        ]
+        outcome.event_ids = store_events.add_events(session, events=events, now=now)
+        outcome.new_mentions = saved.new_mentions
+    return outcome

@@ -1,0 +1,399 @@
+"""Sources: add (validated, secrets encrypted, audited), list with health, disable, import OPML,
+load for use (secrets decrypted), and backfill a topic from the connectors that can search."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from slusha.clock import Clock
+from slusha.config import Settings
+from slusha.domain.post import Post
+from slusha.errors import Conflict, InputError, NotFound, SlushaError
+from slusha.plugins.addresses import AddressPolicy
+from slusha.plugins.api import Connector, PluginContext, PluginLimits, secret_fields
+from slusha.plugins.codes import describe_code
+from slusha.plugins.net import HttpClient, NetLimits
+from slusha.plugins.registry import Registry
+from slusha.plugins.transport import Resolver
+from slusha.services.secrets import SecretBox
+from slusha.store import sources as store_sources
+from slusha.store.audit import record_action
+from slusha.store.db import Database
+from slusha.store.schema import Source
+
+Sink = Callable[[int, list[Post]], Awaitable[None]]
+STALE_AFTER_INTERVALS = 50
+STALE_MIN_SECONDS = 7 * 24 * 3600
+log = logging.getLogger("slusha.sources")
+
+
+def build_http_client(
+    settings: Settings,
+    *,
+    resolver: Resolver | None = None,
+    allowed_networks: Iterable[str] = (),
+    limits: NetLimits | None = None,
+) -> HttpClient:
+    """The outbound client for this process, with the operator's private-network policy."""
+    policy = AddressPolicy.build(
+        allow_private_networks=settings.allow_private_networks,
+        allowed_networks=allowed_networks,
+    )
+    limits = limits or NetLimits(total_timeout_seconds=settings.http_timeout_seconds)
+    return HttpClient(limits=limits, policy=policy, resolver=resolver)
+
+
+def plugin_context(
+    settings: Settings, *, http: HttpClient, clock: Clock, source_name: str | None = None
+) -> PluginContext:
+    """The context a plugin runs with, its limits taken from the settings."""
+    return PluginContext(
+        http=http,
+        clock=clock,
+        logger=logging.getLogger(f"slusha.connectors.{source_name or 'any'}"),
+        limits=PluginLimits(backfill_max_posts=settings.backfill_max_posts),
+        source_name=source_name,
+    )
+
+
+def describe_validation(kind: str, exc: ValidationError) -> str:
+    """One line per wrong config field: name and what is expected."""
+    lines = []
+    for err in exc.errors():
+        loc = ".".join(str(part) for part in err["loc"]) or "config"
+        message = err["msg"].removeprefix("Value error, ")
+        if err["type"] == "extra_forbidden":
+            message = "unknown field"
+        lines.append(f"{loc}: {message}")
+    return f"invalid {kind} source config: " + "; ".join(lines)
+
+
+def validate_config(
+    connector: Connector, values: dict[str, Any]
+) -> tuple[BaseModel, dict[str, Any], dict[str, Any]]:
+    """Validate ``values`` against the connector's Config; split into (model, plain, secrets)."""
+    try:
+        model = connector.Config.model_validate(values)
+    except ValidationError as exc:
+        raise InputError(describe_validation(connector.kind, exc)) from None
+    secret_names = set(secret_fields(connector.Config))
+    dumped = model.model_dump(mode="json", exclude_unset=True)
+    plain = {k: v for k, v in dumped.items() if k not in secret_names}
+    secrets = {}
+    for name in secret_names:
+        value = getattr(model, name, None)
+        if value is None:
+            continue
+        secrets[name] = value.get_secret_value() if hasattr(value, "get_secret_value") else value
+    return model, plain, secrets
+
+
+async def add_source(
+    db: Database,
+    *,
+    registry: Registry,
+    settings: Settings,
+    clock: Clock,
+    http: HttpClient,
+    kind: str,
+    name: str,
+    config: dict[str, Any],
+    secrets: dict[str, Any] | None = None,
+    interval_seconds: int | None = None,
+    actor: str = "cli",
+) -> Source:
+    """Add a source: config validated, user-given URLs SSRF-checked, secrets encrypted, audited."""
+    name = " ".join(name.split())
+    if not name:
+        raise InputError("a source needs a name (--name)")
+    connector = registry.connector(kind)
+    model, plain, secret_values = validate_config(connector, {**config, **(secrets or {})})
+    for url in connector.urls(model):
+        await http.check_url(url)
+    token = SecretBox.from_settings(settings).encrypt(secret_values) if secret_values else None
+    if interval_seconds is not None and interval_seconds < 10:
+        raise InputError("the interval must be at least 10 seconds")
+    now = clock.now()
+    with db.transaction() as tx:
+        if store_sources.get_source(tx.session, name_or_id=name) is not None:
+            raise Conflict(f"a source named {name!r} exists already")
+        source = store_sources.add_source(
+            tx.session,
+            name=name,
+            kind=kind,
+            config=plain,
+            secrets=token,
+            interval_seconds=interval_seconds,
+            now=now,
+        )
+        record_action(
+            tx.session,
+            at=now,
+            actor=actor,
+            action="source.add",
+            target_type="source",
+            target_id=source.id,
+            details={"name": name, "kind": kind, "config": plain, "secrets": sorted(secret_values)},
+        )
+    return source
+
+
+def set_source_enabled(
+    db: Database, *, name: str, enabled: bool, clock: Clock, actor: str = "cli"
+) -> Source:
+    """Enable or disable a source (audited)."""
+    now = clock.now()
+    with db.transaction() as tx:
+        source = store_sources.get_source(tx.session, name_or_id=name)
+        if source is None:
+            raise NotFound(f"no source named {name!r} (see 'slusha sources list')")
+        store_sources.set_enabled(tx.session, source_id=source.id, enabled=enabled, now=now)
+        record_action(
+            tx.session,
+            at=now,
+            actor=actor,
+            action="source.enable" if enabled else "source.disable",
+            target_type="source",
+            target_id=source.id,
+            details={"name": source.name},
+        )
+    return source
+
+
+@dataclass
+class LoadedSource:
+    """A source ready to run: its connector and validated config (secrets decrypted)."""
+
+    id: int
+    name: str
+    kind: str
+    connector: Connector
+    config: Any
+    cursor: dict[str, Any] | None
+    interval_seconds: int
+
+
+def load_source(
+    db: Database, *, registry: Registry, settings: Settings, name_or_id: str | int
+) -> LoadedSource:
+    """Read a source and build its config (decrypting its secrets)."""
+    with db.transaction() as tx:
+        source = store_sources.get_source(tx.session, name_or_id=name_or_id)
+        if source is None:
+            raise NotFound(f"no source named {name_or_id!r} (see 'slusha sources list')")
+        return loaded_from_row(source, registry=registry, settings=settings)
+
+
+def loaded_from_row(source: Source, *, registry: Registry, settings: Settings) -> LoadedSource:
+    """Build a ``LoadedSource`` from a row (in the caller's session)."""
+    connector = registry.connector(source.kind)
+    secrets = SecretBox.from_settings(settings).decrypt(source.secrets) if source.secrets else {}
+    model, _plain, _secrets = validate_config(connector, {**(source.config or {}), **secrets})
+    return LoadedSource(
+        id=source.id,
+        name=source.name,
+        kind=source.kind,
+        connector=connector,
+        config=model,
+        cursor=dict(source.cursor) if source.cursor else None,
+        interval_seconds=source.interval_seconds or connector.default_interval_seconds,
+    )
+
+
+@dataclass
+class SourceView:
+    """A source as listed: schedule, health in plain words, counts."""
+
+    id: int
+    name: str
+    kind: str
+    enabled: bool
+    health: str
+    reason: str
+    error_code: str | None
+    error_streak: int
+    next_check_at: datetime | None
+    last_ok_at: datetime | None
+    last_item_at: datetime | None
+    items_total: int
+    interval_seconds: int | None
+    config: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-friendly form."""
+        out = dict(self.__dict__)
+        for key in ("next_check_at", "last_ok_at", "last_item_at"):
+            value = out[key]
+            out[key] = value.isoformat() if value else None
+        return out
+
+
+def expected_item_period_seconds(interval_seconds: int) -> float:
+    """How long a healthy source may go without a new item before it is flagged stale."""
+    return max(STALE_MIN_SECONDS, STALE_AFTER_INTERVALS * interval_seconds)
+
+
+def source_health(source: Source, *, now: datetime, default_interval: int) -> tuple[str, str]:
+    """(health, reason): ok, failing, unhealthy, stale or disabled, with plain words why."""
+    if not source.enabled:
+        return "disabled", "disabled by an operator"
+    if source.error_streak:
+        words = describe_code(source.last_error_code)
+        detail = f"{words} ({source.last_error_message})" if source.last_error_message else words
+        state = "failing" if source.is_healthy else "unhealthy"
+        return state, f"{source.error_streak} failed checks in a row: {detail}"
+    interval = source.interval_seconds or default_interval
+    reference = source.last_item_at or (source.created_at if source.last_ok_at else None)
+    if reference is not None:
+        period = expected_item_period_seconds(interval)
+        if now - reference > timedelta(seconds=period):
+            days = period / 86400
+            return "stale", f"no new item within the expected period ({days:g} days)"
+    return "ok", ""
+
+
+def list_sources(db: Database, *, registry: Registry, clock: Clock) -> list[SourceView]:
+    """Every source with its health and schedule (secrets never included)."""
+    now = clock.now()
+    views = []
+    with db.transaction() as tx:
+        for source in store_sources.list_sources(tx.session):
+            cls = registry.connectors.get(source.kind)
+            default_interval = cls.default_interval_seconds if cls else 300
+            health, reason = source_health(source, now=now, default_interval=default_interval)
+            views.append(
+                SourceView(
+                    id=source.id,
+                    name=source.name,
+                    kind=source.kind,
+                    enabled=source.enabled,
+                    health=health,
+                    reason=reason,
+                    error_code=source.last_error_code,
+                    error_streak=source.error_streak,
+                    next_check_at=source.next_check_at,
+                    last_ok_at=source.last_ok_at,
+                    last_item_at=source.last_item_at,
+                    items_total=source.items_total,
+                    interval_seconds=source.interval_seconds or default_interval,
+                    config=dict(source.config or {}),
+                )
+            )
+    return views
+
+
+def unique_name(wanted: str, taken: set[str]) -> str:
+    """``wanted``, or ``wanted (2)``, ``wanted (3)`` ... when it is taken."""
+    base = re.sub(r"\s+", " ", wanted).strip()[:180] or "feed"
+    name, n = base, 1
+    while name in taken:
+        n += 1
+        name = f"{base} ({n})"
+    return name
+
+
+@dataclass
+class OpmlReport:
+    """What an OPML import did."""
+
+    added: list[str] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+
+
+async def import_opml(
+    db: Database,
+    *,
+    registry: Registry,
+    settings: Settings,
+    clock: Clock,
+    http: HttpClient,
+    data: bytes,
+    actor: str = "cli",
+) -> OpmlReport:
+    """Add one RSS source per feed in an OPML file; feeds already present are skipped."""
+    from slusha.connectors.rss.opml import parse_opml
+
+    feeds = parse_opml(data)
+    report = OpmlReport()
+    with db.transaction() as tx:
+        existing = store_sources.list_sources(tx.session)
+    taken = {s.name for s in existing}
+    urls = {str((s.config or {}).get("url")) for s in existing if s.kind == "rss"}
+    for feed in feeds:
+        if feed.url in urls:
+            report.skipped.append((feed.url, "already a source"))
+            continue
+        name = unique_name(feed.title, taken)
+        try:
+            await add_source(
+                db, registry=registry, settings=settings, clock=clock, http=http, kind="rss",
+                name=name, config={"url": feed.url}, actor=actor,
+            )  # fmt: skip
+        except SlushaError as exc:
+            report.skipped.append((feed.url, str(exc)))
+            continue
+        taken.add(name)
+        urls.add(feed.url)
+        report.added.append(name)
+    return report
+
+
+@dataclass
+class BackfillReport:
+    """Posts handed to the sink per source, and the sources that failed (with why)."""
+
+    posts_by_source: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+async def backfill_topic(
+    db: Database,
+    *,
+    registry: Registry,
+    settings: Settings,
+    clock: Clock,
+    http: HttpClient,
+    terms: Sequence[str],
+    sink: Sink,
+    since: datetime | None = None,
+) -> BackfillReport:
+    """Ask every enabled source that can search for recent posts on ``terms``; feed the sink.
+
+    Each source gives at most ``settings.backfill_max_posts``; a failing source is reported
+    and skipped, never fatal to the others.
+    """
+    report = BackfillReport()
+    limit = settings.backfill_max_posts
+    terms = [t for t in (term.strip() for term in terms) if t]
+    if limit <= 0 or not terms:
+        return report
+    with db.transaction() as tx:
+        rows = store_sources.list_sources(tx.session, enabled_only=True)
+        loaded = []
+        for row in rows:
+            cls = registry.connectors.get(row.kind)
+            if cls is None or "search" not in cls.capabilities:
+                continue
+            try:
+                loaded.append(loaded_from_row(row, registry=registry, settings=settings))
+            except SlushaError as exc:
+                report.errors[row.name] = str(exc)
+    for source in loaded:
+        ctx = plugin_context(settings, http=http, clock=clock, source_name=source.name)
+        try:
+            posts = await source.connector.search(ctx, source.config, terms, since, limit)
+        except SlushaError as exc:
+            report.errors[source.name] = f"{describe_code(exc.code)}: {exc}"
+            continue
+        posts = posts[:limit]
+        if posts:
+            await sink(source.id, posts)
+        report.posts_by_source[source.name] = len(posts)
+    return report

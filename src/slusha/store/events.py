@@ -1,0 +1,43 @@
+"""The outbox: events written with the change, published after commit."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from slusha.store.schema import Event
+
+
+def add_events(
+    session: Session, *, events: Sequence[tuple[str, dict[str, Any]]], now: datetime
+) -> list[int]:
+    """Write events in the caller's transaction; returns their ids."""
+    if not events:
+        return []
+    table = Event.__table__
+    rows = [{"kind": kind, "payload": payload, "created_at": now} for kind, payload in events]
+    result = session.execute(table.insert().returning(table.c.id), rows)  # type: ignore[attr-defined]
+    return [row[0] for row in result.all()]
+
+
+def unpublished_events(session: Session, *, limit: int = 1000) -> list[Event]:
+    """Events not yet on the bus, oldest first."""
+    stmt = select(Event).where(Event.published_at.is_(None)).order_by(Event.id).limit(limit)
+    return list(session.scalars(stmt))
+
+
+def events_by_id(session: Session, *, ids: Sequence[int]) -> list[Event]:
+    """The given events, oldest first."""
+    if not ids:
+        return []
+    return list(session.scalars(select(Event).where(Event.id.in_(list(ids))).order_by(Event.id)))
+
+
+def mark_published(session: Session, *, ids: Sequence[int], now: datetime) -> None:
+    """Record that these events reached the bus."""
+    if ids:
+        session.execute(update(Event).where(Event.id.in_(list(ids))).values(published_at=now))

@@ -1,0 +1,269 @@
+"""Posts and mentions: the batched, idempotent save of the pipeline."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import bindparam, select, tuple_, update
+from sqlalchemy.orm import Session
+
+from slusha.domain.post import Author
+from slusha.domain.post import Post as DomainPost
+from slusha.store.rollups import add_ingest_counts, add_rollups
+from slusha.store.schema import Mention, Post
+from slusha.store.upsert import insert_for
+
+KEY_CHUNK = 400  # row-value IN lists stay well under SQLite's variable limit
+
+
+@dataclass(slots=True)
+class Routed:
+    """One (topic, team) a post goes to, with the routing decision."""
+
+    topic_id: int
+    team_id: int
+    priority: str = "normal"
+    status: str = "new"
+
+
+@dataclass(slots=True)
+class PostRecord:
+    """A post on its way into the store, with what the pipeline learned about it."""
+
+    post: DomainPost
+    lang: str | None = None
+    sentiment: str | None = None
+    sentiment_score: float | None = None
+    routes: list[Routed] = field(default_factory=list)
+    source_id: int | None = None
+
+
+@dataclass(slots=True)
+class NewMention:
+    """A mention created by this save (the outbox turns it into an event)."""
+
+    id: int
+    post_id: int
+    topic_id: int
+    team_id: int
+    network: str
+    external_id: str
+    sentiment: str | None
+    lang: str | None
+
+
+@dataclass(slots=True)
+class SaveResult:
+    """What one save did."""
+
+    new_posts: int = 0
+    updated_posts: int = 0
+    new_mentions: list[NewMention] = field(default_factory=list)
+    post_ids: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+def _row(record: PostRecord, now: datetime) -> dict[str, Any]:
+    post = record.post
+    author = post.author or Author()
+    return {
+        "network": post.network,
+        "external_id": post.id,
+        "text": post.text,
+        "title": post.title,
+        "html": post.html,
+        "url": post.url,
+        "created_at": post.created_at,
+        "author_handle": author.handle,
+        "author_name": author.name,
+        "author_followers": author.followers,
+        "author_url": author.url,
+        "author_id": author.id,
+        "lang": record.lang,
+        "lang_given": post.lang,
+        "reply_to": post.reply_to,
+        "thread": post.thread,
+        "kind": post.kind,
+        "metrics": post.metrics,
+        "extra": post.extra,
+        "sentiment": record.sentiment,
+        "sentiment_score": record.sentiment_score,
+        "is_deleted": False,
+        "source_id": record.source_id,
+        "ingested_at": now,
+        "updated_at": now,
+    }
+
+
+def existing_post_ids(
+    session: Session, *, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], int]:
+    """Ids of the stored posts among ``(network, external_id)`` keys."""
+    found: dict[tuple[str, str], int] = {}
+    for start in range(0, len(keys), KEY_CHUNK):
+        chunk = keys[start : start + KEY_CHUNK]
+        stmt = select(Post.id, Post.network, Post.external_id).where(
+            tuple_(Post.network, Post.external_id).in_(chunk)
+        )
+        for post_id, network, external_id in session.execute(stmt):
+            found[(network, external_id)] = post_id
+    return found
+
+
+def save_posts(
+    session: Session, *, records: Sequence[PostRecord], now: datetime, day: str
+) -> SaveResult:
+    """Insert new posts, update known ones (metrics, edits), add mentions; idempotent.
+
+    ``records`` must hold each (network, id) once. Rollups and ingest counters are
+    updated in the same transaction, so dashboards never disagree with the rows.
+    """
+    result = SaveResult()
+    if not records:
+        return result
+    keys = [(r.post.network, r.post.id) for r in records]
+    known = existing_post_ids(session, keys=keys)
+    fresh = [r for r in records if (r.post.network, r.post.id) not in known]
+    stale = [r for r in records if (r.post.network, r.post.id) in known]
+    if fresh:
+        table = Post.__table__
+        stmt = (
+            insert_for(session, table)  # type: ignore[arg-type]
+            .on_conflict_do_nothing(index_elements=["network", "external_id"])
+            .returning(table.c.id, table.c.network, table.c.external_id)
+        )
+        rows = session.execute(stmt, [_row(r, now) for r in fresh]).all()
+        inserted = {(network, ext): pid for pid, network, ext in rows}
+        result.new_posts = len(inserted)
+        raced = [r for r in fresh if (r.post.network, r.post.id) not in inserted]
+        if raced:  # another worker inserted them between our read and our write
+            known.update(
+                existing_post_ids(session, keys=[(r.post.network, r.post.id) for r in raced])
+            )
+            stale += raced
+        known.update(inserted)
+    if stale:
+        update_posts(session, records=stale, ids=known, now=now)
+        result.updated_posts = len(stale)
+    result.post_ids = known
+    result.new_mentions = _add_mentions(session, records=records, ids=known, now=now)
+    counts: Counter[tuple[str, str]] = Counter()
+    for record in records:
+        outcome = "matched" if record.routes else "unmatched"
+        counts[(record.post.network, outcome)] += 1
+    for record in stale:
+        counts[(record.post.network, "duplicate")] += 1
+    add_ingest_counts(session, day=day, counts=counts)
+    add_rollups(session, mentions=result.new_mentions, records=records, ids=known)
+    return result
+
+
+def update_posts(
+    session: Session,
+    *,
+    records: Sequence[PostRecord],
+    ids: dict[tuple[str, str], int],
+    now: datetime,
+) -> None:
+    """Apply edits and new metrics to stored posts (a re-ingested post is never duplicated)."""
+    params = []
+    for record in records:
+        post = record.post
+        params.append(
+            {
+                "b_id": ids[(post.network, post.id)],
+                "b_text": post.text,
+                "b_title": post.title,
+                "b_html": post.html,
+                "b_metrics": post.metrics,
+                "b_updated_at": now,
+            }
+        )
+    stmt = (
+        update(Post)
+        .where(Post.id == bindparam("b_id"))
+        .values(
+            text=bindparam("b_text"),
+            title=bindparam("b_title"),
+            html=bindparam("b_html"),
+            metrics=bindparam("b_metrics", type_=Post.__table__.c.metrics.type),
+            updated_at=bindparam("b_updated_at", type_=Post.__table__.c.updated_at.type),
+        )
+    )
+    session.connection().execute(stmt, params)
+
+
+def _add_mentions(
+    session: Session,
+    *,
+    records: Sequence[PostRecord],
+    ids: dict[tuple[str, str], int],
+    now: datetime,
+) -> list[NewMention]:
+    rows = []
+    for record in records:
+        post = record.post
+        post_id = ids.get((post.network, post.id))
+        if post_id is None:
+            continue
+        for route in record.routes:
+            rows.append(
+                {
+                    "post_id": post_id,
+                    "topic_id": route.topic_id,
+                    "team_id": route.team_id,
+                    "network": post.network,
+                    "posted_at": post.created_at,
+                    "status": route.status,
+                    "priority": route.priority,
+                    "sentiment": record.sentiment,
+                    "sentiment_score": record.sentiment_score,
+                    "lang": record.lang,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+    if not rows:
+        return []
+    table = Mention.__table__
+    stmt = (
+        insert_for(session, table)  # type: ignore[arg-type]
+        .on_conflict_do_nothing(index_elements=["post_id", "topic_id"])
+        .returning(table.c.id, table.c.post_id, table.c.topic_id, table.c.team_id)
+    )
+    by_post = {
+        ids[(r.post.network, r.post.id)]: r for r in records if (r.post.network, r.post.id) in ids
+    }
+    created = []
+    for mention_id, post_id, topic_id, team_id in session.execute(stmt, rows).all():
+        record = by_post[post_id]
+        created.append(
+            NewMention(
+                id=mention_id,
+                post_id=post_id,
+                topic_id=topic_id,
+                team_id=team_id,
+                network=record.post.network,
+                external_id=record.post.id,
+                sentiment=record.sentiment,
+                lang=record.lang,
+            )
+        )
+    return created
+
+
+def mark_deleted(
+    session: Session, *, network: str, external_ids: Sequence[str], now: datetime
+) -> int:
+    """Mark posts deleted at the source; they stay for the audit trail but leave every list."""
+    if not external_ids:
+        return 0
+    stmt = (
+        update(Post)
+        .where(Post.network == network, Post.external_id.in_(list(external_ids)))
+        .values(is_deleted=True, updated_at=now)
+    )
+    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
