@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextlib import suppress
 from collections.abc import Sequence
 from typing import Any
 
@@ -40,15 +41,8 @@ class JetStreamBus(Bus):
 
     async def start(self) -> None:
         try:
-            self._nc = await nats.connect(
-                self.url,
-                connect_timeout=CONNECT_TIMEOUT_SECONDS,
-                max_reconnect_attempts=-1,
-                reconnect_time_wait=1,
-                allow_reconnect=True,
-                error_cb=_ignore_error,
-                disconnected_cb=None,
-            )
+            # The client retries an unreachable server forever; bound the first connection.
+            self._nc = await asyncio.wait_for(self._connect(), CONNECT_TIMEOUT_SECONDS)
         except (NoServersError, OSError, NatsTimeoutError, TimeoutError) as exc:
             raise TransientError(
                 f"cannot reach the NATS server at {self.url} ({exc.__class__.__name__}: {exc}); "
@@ -58,6 +52,17 @@ class JetStreamBus(Bus):
         self._js = self._nc.jetstream()
         for subject in ("posts.raw", "events"):
             await self._ensure_stream(subject)
+
+    async def _connect(self) -> Any:
+        return await nats.connect(
+            self.url,
+            connect_timeout=2,
+            max_reconnect_attempts=-1,
+            reconnect_time_wait=1,
+            allow_reconnect=True,
+            error_cb=_ignore_error,
+            disconnected_cb=None,
+        )
 
     async def _ensure_stream(self, subject: str) -> None:
         name = self.stream_name(subject)
@@ -76,10 +81,10 @@ class JetStreamBus(Bus):
 
     async def close(self) -> None:
         if self._nc is not None and not self._nc.is_closed:
-            try:
-                await self._nc.drain()
-            except (ConnectionClosedError, NatsTimeoutError, TimeoutError):
-                await self._nc.close()
+            # Every publish was acknowledged already; draining pull subscriptions only waits.
+            with suppress(ConnectionClosedError, NatsTimeoutError, TimeoutError):
+                await self._nc.flush(timeout=2)
+            await self._nc.close()
         self._nc = None
         self._subs.clear()
 

@@ -16,6 +16,7 @@ class MemoryBus(Bus):
         self.queue_size = queue_size
         self._queues: dict[str, dict[str, asyncio.Queue[tuple[bytes, str | None, int]]]] = {}
         self._orphans: dict[str, asyncio.Queue[tuple[bytes, str | None, int]]] = {}
+        self._redeliveries: set[asyncio.Task[None]] = set()
 
     def _new_queue(self) -> asyncio.Queue[tuple[bytes, str | None, int]]:
         return asyncio.Queue(maxsize=self.queue_size)
@@ -69,12 +70,22 @@ class MemoryBus(Bus):
         msg_id: str | None,
         attempt: int,
     ) -> Message:
-        async def nak(delay_seconds: float) -> None:
+        async def redeliver(delay_seconds: float) -> None:
             if delay_seconds > 0:
                 await asyncio.sleep(delay_seconds)
             await queue.put((raw, msg_id, attempt + 1))
 
+        async def nak(delay_seconds: float) -> None:
+            # Redelivery waits in the background, as JetStream's does, so nak returns at once.
+            task = asyncio.create_task(redeliver(delay_seconds))
+            self._redeliveries.add(task)
+            task.add_done_callback(self._redeliveries.discard)
+
         return Message(subject, json.loads(raw), msg_id, attempt, None, nak)
+
+    async def close(self) -> None:
+        for task in list(self._redeliveries):
+            task.cancel()
 
     def pending(self, subject: str) -> int:
         """Messages waiting on a subject (all consumers), for tests and metrics."""

@@ -6,7 +6,7 @@ import importlib
 
 import click
 
-MODULES: tuple[str, ...] = ("config_cmds", "org", "ingest", "serve")
+MODULES: tuple[str, ...] = ("config_cmds", "org", "ingest", "serve", "sources", "query")
 
 
 def register(group: click.Group) -> None:

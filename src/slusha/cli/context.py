@@ -88,12 +88,15 @@ def open_db(settings: Settings, *, migrate: bool = True) -> Any:
     from slusha.pipeline.runtime import open_database
 
     try:
-        return open_database(settings, migrate=migrate)
+        db = open_database(settings, migrate=migrate)
     except SlushaError as exc:
         fail(str(exc))
     except Exception as exc:  # driver errors during migration: say what happened, not a trace
         fail(f"cannot use the database {settings.database_url!r}: {type(exc).__name__}: {exc}")
-    raise AssertionError("unreachable")
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None:
+        ctx.call_on_close(db.dispose)  # pooled connections closed, not left to the collector
+    return db
 
 
 def cli_clock() -> Any:

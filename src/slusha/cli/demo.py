@@ -33,7 +33,7 @@ def load_history(settings: Any, *, posts: int) -> None:
     clock = cli_clock()
     set_up(db, clock=clock)
     corpus = generate(now=clock.now(), count=posts)
-    runtime = Runtime.build(settings, clock=clock)
+    runtime = Runtime.build(settings, clock=clock, db=db)
     runtime.pipeline.topics.refresh(force=True)
     total = IngestSummary()
     with Progress(console=out, transient=True) as progress:
@@ -44,7 +44,6 @@ def load_history(settings: Any, *, posts: int) -> None:
             summary, _ = runtime.pipeline.process(items)
             total.add(summary)
             progress.advance(task, len(chunk))
-    runtime.db.dispose()
     out.print(
         f"demo history: {total.accepted} posts, {total.matched} matched a topic, "
         f"{total.mentions} mentions"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import os
 import sys
 from collections.abc import Iterator
@@ -26,34 +27,22 @@ from slusha.errors import SlushaError
 MAX_REJECTIONS_SHOWN = 50
 
 
-class _CountingReader:
+class _CountingReader(io.RawIOBase):
     """A binary stream that tells a progress bar how far it got."""
 
     def __init__(self, stream: IO[bytes], on_read: Any) -> None:
+        super().__init__()
         self._stream = stream
         self._on_read = on_read
-
-    def __iter__(self) -> Iterator[bytes]:
-        for line in self._stream:
-            self._on_read(len(line))
-            yield line
-
-    def read(self, size: int = -1) -> bytes:
-        data = self._stream.read(size)
-        self._on_read(len(data))
-        return data
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        data = self.read(len(buffer))
+        data = self._stream.read(len(buffer))
         buffer[: len(data)] = data
+        self._on_read(len(data))
         return len(data)
-
-    @property
-    def closed(self) -> bool:
-        return False
 
 
 def _open_input(path: str) -> tuple[IO[bytes], int | None]:
@@ -141,7 +130,7 @@ def import_cmd(
         disable=size is None or not err.is_terminal,
     )
     task = progress.add_task("import", total=size or 1, posts=0)
-    reader = _CountingReader(stream, lambda n: progress.advance(task, n))
+    reader = io.BufferedReader(_CountingReader(stream, lambda n: progress.advance(task, n)))
     try:
         items = (
             read_csv(reader, mapping=mapping, network=network)  # type: ignore[arg-type]
@@ -180,8 +169,8 @@ def _process(settings: Any, items: Iterator[Any], batch_size: int, progress: Any
     from slusha.pipeline.runner import IngestSummary
     from slusha.pipeline.runtime import Runtime
 
-    open_db(settings)  # clear message when the database is unreachable
-    runtime = Runtime.build(settings, clock=cli_clock())
+    db = open_db(settings)  # a clear message when the database is unreachable
+    runtime = Runtime.build(settings, clock=cli_clock(), db=db)
     runtime.pipeline.topics.refresh(force=True)
     total = IngestSummary()
     with progress:
@@ -194,7 +183,6 @@ def _process(settings: Any, items: Iterator[Any], batch_size: int, progress: Any
             summary.rejections = rejected + summary.rejections
             total.add(summary)
             progress.update(task, posts=total.received)
-    runtime.db.dispose()
     total.rejections.sort(key=_line_number)
     return total
 

@@ -23,8 +23,8 @@ def _install_stop(stop: asyncio.Event) -> None:
 async def _start_runtime(settings: Any) -> Any:
     from slusha.pipeline.runtime import Runtime
 
-    open_db(settings)
-    runtime = Runtime.build(settings, clock=cli_clock())
+    db = open_db(settings)
+    runtime = Runtime.build(settings, clock=cli_clock(), db=db)
     try:
         await runtime.bus.start()
     except SlushaError as exc:

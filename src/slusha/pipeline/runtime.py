@@ -47,11 +47,12 @@ class Runtime:
         *,
         clock: Clock | None = None,
         enricher: EnricherLike | None = None,
+        db: Database | None = None,
         migrate: bool = True,
     ) -> Runtime:
         """Build the parts; call ``await runtime.bus.start()`` before using the bus."""
         clock = clock or SystemClock()
-        db = open_database(settings, migrate=migrate)
+        db = db or open_database(settings, migrate=migrate)
         bus = open_bus(
             settings.bus_url,
             queue_size=settings.bus_queue_size,

@@ -14,10 +14,11 @@ from pydantic import BaseModel, ValidationError
 
 from slusha.clock import Clock
 from slusha.config import Settings
+from slusha.connectors.webhook.parse import IngestKey
 from slusha.domain.post import Post
-from slusha.errors import Conflict, InputError, NotFound, SlushaError
+from slusha.errors import ConfigError, Conflict, InputError, NotFound, SlushaError
 from slusha.plugins.addresses import AddressPolicy
-from slusha.plugins.api import Connector, PluginContext, PluginLimits, secret_fields
+from slusha.plugins.api import Connector, PluginContext, PluginLimits, reveal, secret_fields
 from slusha.plugins.codes import describe_code
 from slusha.plugins.net import HttpClient, NetLimits
 from slusha.plugins.registry import Registry
@@ -51,7 +52,12 @@ def build_http_client(
 
 
 def plugin_context(
-    settings: Settings, *, http: HttpClient, clock: Clock, source_name: str | None = None
+    settings: Settings,
+    *,
+    http: HttpClient,
+    clock: Clock,
+    source_name: str | None = None,
+    cache: dict[str, Any] | None = None,
 ) -> PluginContext:
     """The context a plugin runs with, its limits taken from the settings."""
     return PluginContext(
@@ -60,6 +66,7 @@ def plugin_context(
         logger=logging.getLogger(f"slusha.connectors.{source_name or 'any'}"),
         limits=PluginLimits(backfill_max_posts=settings.backfill_max_posts),
         source_name=source_name,
+        cache=cache if cache is not None else {},
     )
 
 
@@ -195,7 +202,11 @@ def loaded_from_row(source: Source, *, registry: Registry, settings: Settings) -
     """Build a ``LoadedSource`` from a row (in the caller's session)."""
     connector = registry.connector(source.kind)
     secrets = SecretBox.from_settings(settings).decrypt(source.secrets) if source.secrets else {}
-    model, _plain, _secrets = validate_config(connector, {**(source.config or {}), **secrets})
+    try:
+        model, _plain, _secrets = validate_config(connector, {**(source.config or {}), **secrets})
+    except InputError as exc:
+        # Stored config that no longer validates (a plugin upgrade, a hand edit) needs an operator.
+        raise ConfigError(f"source {source.name!r}: {exc}") from None
     return LoadedSource(
         id=source.id,
         name=source.name,
@@ -397,3 +408,27 @@ async def backfill_topic(
             await sink(source.id, posts)
         report.posts_by_source[source.name] = len(posts)
     return report
+
+
+def load_ingest_keys(db: Database, *, registry: Registry, settings: Settings) -> list[IngestKey]:
+    """Decrypted credentials of every enabled webhook source, for the ingest router."""
+    keys = []
+    with db.transaction() as tx:
+        for row in store_sources.list_sources(tx.session, kinds=["webhook"], enabled_only=True):
+            try:
+                loaded = loaded_from_row(row, registry=registry, settings=settings)
+            except SlushaError as exc:
+                log.warning("webhook source unusable: %s", exc, extra={"source": row.name})
+                continue
+            config = loaded.config
+            keys.append(
+                IngestKey(
+                    source_id=row.id,
+                    source_name=row.name,
+                    signing_secret=reveal(config.signing_secret) or None,
+                    api_token=reveal(config.api_token) or None,
+                    max_body_bytes=config.max_body_bytes,
+                    replay_window_seconds=config.replay_window_seconds,
+                )
+            )
+    return keys

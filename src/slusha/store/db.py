@@ -75,6 +75,7 @@ class Database:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
         except OperationalError as exc:
+            self.engine.dispose()
             reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
             raise TransientError(
                 f"cannot connect to the database {self.safe_url}: {reason} "

@@ -135,9 +135,11 @@ def record_success(
     source.last_error_message = None
     source.is_healthy = True
     source.items_total = (source.items_total or 0) + items
-    if items and last_item_at is not None:
-        if source.last_item_at is None or last_item_at > source.last_item_at:
-            source.last_item_at = last_item_at
+    is_newer = last_item_at is not None and (
+        source.last_item_at is None or last_item_at > source.last_item_at
+    )
+    if items and is_newer:
+        source.last_item_at = last_item_at
     source.updated_at = now
 
 

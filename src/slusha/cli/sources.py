@@ -1,0 +1,314 @@
+"""``slusha sources ...`` (add, list, test, fetch-once, disable, enable, import-opml) and
+``slusha plugins list``."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from rich.markup import escape
+
+from slusha.cli.context import (
+    EXIT_PARTIAL,
+    FORMAT_OPTION,
+    cli_clock,
+    console,
+    emit_rows,
+    fail,
+    get_settings,
+    open_db,
+)
+from slusha.config import Settings
+from slusha.errors import SlushaError
+from slusha.plugins.api import secret_fields
+from slusha.plugins.codes import describe_code
+from slusha.plugins.net import HttpClient
+from slusha.plugins.registry import Registry, build_registry
+from slusha.services import sources as services
+
+T = TypeVar("T")
+
+
+def _pairs(values: tuple[str, ...], option: str) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in values:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            fail(f"{option} expects KEY=VALUE, got {item!r}")
+        text = value.strip()
+        # Numbers, booleans and JSON lists/objects are given as JSON; anything else is text.
+        parsed: Any = text
+        if text[:1] in "[{" or text in ("true", "false", "null") or _is_number(text):
+            try:
+                parsed = json.loads(text)
+            except ValueError:
+                parsed = text
+        out[key.strip()] = parsed
+    return out
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _run(settings: Settings, work: Callable[[HttpClient], Awaitable[T]]) -> T:
+    async def main() -> T:
+        async with services.build_http_client(settings) as http:
+            return await work(http)
+
+    try:
+        return asyncio.run(main())
+    except SlushaError as exc:
+        hint = f" ({describe_code(exc.code)})" if exc.code not in ("private_address",) else ""
+        fail(escape(f"{exc}{hint}"))
+        raise AssertionError("unreachable") from None
+
+
+def _registry() -> Registry:
+    return build_registry()
+
+
+@click.group("sources")
+def sources_group() -> None:
+    """Where Slusha listens: feeds, networks and webhooks."""
+
+
+@sources_group.command("add")
+@click.argument("kind")
+@click.option("--name", required=True, help="A unique name for the source.")
+@click.option("--url", default=None, help="The feed or instance URL (sets the 'url' field).")
+@click.option("--set", "settings_", multiple=True, metavar="KEY=VALUE", help="A config field.")
+@click.option("--secret", multiple=True, metavar="KEY=VALUE", help="A secret config field.")
+@click.option("--interval", type=int, default=None, help="Seconds between checks.")
+@click.option("--prompt-secrets", is_flag=True, help="Ask for every secret field not given.")
+def add_cmd(
+    kind: str,
+    name: str,
+    url: str | None,
+    settings_: tuple[str, ...],
+    secret: tuple[str, ...],
+    interval: int | None,
+    prompt_secrets: bool,
+) -> None:
+    """Add a source of KIND (see 'slusha plugins list'); for RSS: --url URL."""
+    settings = get_settings()
+    registry = _registry()
+    config = _pairs(settings_, "--set")
+    if url is not None:
+        config["url"] = url
+    secrets = _pairs(secret, "--secret")
+    try:
+        connector = registry.connector(kind)
+    except SlushaError as exc:
+        fail(escape(str(exc)))
+        raise AssertionError("unreachable") from None
+    if prompt_secrets:
+        for field_name in secret_fields(connector.Config):
+            if field_name not in secrets and field_name not in config:
+                value = click.prompt(field_name, hide_input=True, default="", show_default=False)
+                if value:
+                    secrets[field_name] = value
+    db = open_db(settings)
+    clock = cli_clock()
+
+    async def work(http: HttpClient) -> Any:
+        return await services.add_source(
+            db, registry=registry, settings=settings, clock=clock, http=http, kind=kind,
+            name=name, config=config, secrets=secrets, interval_seconds=interval,
+        )  # fmt: skip
+
+    source = _run(settings, work)
+    console(stderr=True).print(f"added {kind} source {source.name!r} (id {source.id})")
+
+
+@sources_group.command("list")
+@FORMAT_OPTION
+def list_cmd(output_format: str) -> None:
+    """Every source with its health, last error in plain words, and next check."""
+    settings = get_settings()
+    db = open_db(settings)
+    views = services.list_sources(db, registry=_registry(), clock=cli_clock())
+    rows = [view.to_dict() for view in views]
+    if output_format == "table":
+        for row in rows:
+            row["next_check_at"] = (row["next_check_at"] or "")[:19]
+            row["last_ok_at"] = (row["last_ok_at"] or "")[:19]
+    emit_rows(
+        rows,
+        columns=["name", "kind", "health", "reason", "next_check_at", "last_ok_at", "items_total"],
+        output_format=output_format,
+        title="Sources",
+    )
+
+
+@sources_group.command("test")
+@click.argument("name")
+def test_cmd(name: str) -> None:
+    """Check that a source is reachable and its credentials work (changes nothing)."""
+    settings = get_settings()
+    registry = _registry()
+    db = open_db(settings)
+    clock = cli_clock()
+    try:
+        loaded = services.load_source(db, registry=registry, settings=settings, name_or_id=name)
+    except SlushaError as exc:
+        fail(escape(str(exc)))
+        raise AssertionError("unreachable") from None
+
+    async def work(http: HttpClient) -> Any:
+        ctx = services.plugin_context(settings, http=http, clock=clock, source_name=loaded.name)
+        return await loaded.connector.test(ctx, loaded.config)
+
+    report = _run(settings, work)
+    if report.ok:
+        console().print(f"[green]ok[/] {loaded.name}: {report.message}")
+        return
+    words = describe_code(report.code)
+    console(stderr=True).print(f"[red]failed[/] {loaded.name}: {report.message} ({words})")
+    raise SystemExit(EXIT_PARTIAL)
+
+
+@sources_group.command("fetch-once")
+@click.argument("name")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["jsonl", "json"]),
+    default="jsonl",
+    show_default=True,
+    help="Output format (the post format).",
+)
+def fetch_once_cmd(name: str, output_format: str) -> None:
+    """Print the posts a source would ingest now, in the post format; stores nothing."""
+    settings = get_settings()
+    registry = _registry()
+    db = open_db(settings)
+    clock = cli_clock()
+    try:
+        loaded = services.load_source(db, registry=registry, settings=settings, name_or_id=name)
+    except SlushaError as exc:
+        fail(escape(str(exc)))
+        raise AssertionError("unreachable") from None
+    if "poll" not in loaded.connector.capabilities:
+        fail(f"{loaded.kind} sources cannot be polled (capabilities: "
+             f"{', '.join(sorted(loaded.connector.capabilities))})")  # fmt: skip
+
+    async def work(http: HttpClient) -> Any:
+        ctx = services.plugin_context(settings, http=http, clock=clock, source_name=loaded.name)
+        return await loaded.connector.fetch(ctx, loaded.config, loaded.cursor)
+
+    result = _run(settings, work)
+    posts = [post.to_dict() for post in result.posts]
+    if output_format == "json":
+        click.echo(json.dumps(posts, ensure_ascii=False, indent=2))
+    else:
+        for post in posts:
+            click.echo(json.dumps(post, ensure_ascii=False))
+    deleted = f", {len(result.deleted_ids)} deletions" if result.deleted_ids else ""
+    console(stderr=True).print(f"{len(posts)} posts{deleted} (nothing stored)")
+
+
+@sources_group.command("disable")
+@click.argument("name")
+def disable_cmd(name: str) -> None:
+    """Stop checking a source (its posts stay)."""
+    _set_enabled(name, False)
+
+
+@sources_group.command("enable")
+@click.argument("name")
+def enable_cmd(name: str) -> None:
+    """Check a disabled source again (due at once)."""
+    _set_enabled(name, True)
+
+
+def _set_enabled(name: str, enabled: bool) -> None:
+    settings = get_settings()
+    db = open_db(settings)
+    try:
+        source = services.set_source_enabled(db, name=name, enabled=enabled, clock=cli_clock())
+    except SlushaError as exc:
+        fail(escape(str(exc)))
+        raise AssertionError("unreachable") from None
+    state = "enabled" if enabled else "disabled"
+    console(stderr=True).print(f"{state} source {source.name!r}")
+
+
+@sources_group.command("import-opml")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def import_opml_cmd(path: Path) -> None:
+    """Add an RSS source for every feed in an OPML file (feed readers export these)."""
+    settings = get_settings()
+    registry = _registry()
+    db = open_db(settings)
+    clock = cli_clock()
+    data = path.read_bytes()
+
+    async def work(http: HttpClient) -> Any:
+        return await services.import_opml(
+            db, registry=registry, settings=settings, clock=clock, http=http, data=data
+        )
+
+    report = _run(settings, work)
+    out = console(stderr=True)
+    for url, reason in report.skipped:
+        out.print(f"skipped {url}: {reason}")
+    out.print(f"{len(report.added)} sources added, {len(report.skipped)} skipped")
+    if report.skipped and not report.added:
+        raise SystemExit(EXIT_PARTIAL)
+
+
+@click.group("plugins")
+def plugins_group() -> None:
+    """Connectors and notifiers, built in or installed."""
+
+
+@plugins_group.command("list")
+@FORMAT_OPTION
+def plugins_list_cmd(output_format: str) -> None:
+    """Every plugin with its capabilities, and every plugin that failed to load (with why)."""
+    registry = _registry()
+    rows: list[dict[str, Any]] = [
+        {
+            "group": entry.group,
+            "kind": entry.kind,
+            "title": entry.title,
+            "capabilities": list(entry.capabilities),
+            "origin": entry.origin,
+            "status": "ok",
+            "error": "",
+        }
+        for entry in registry.entries()
+    ]
+    for failure in registry.failures:
+        rows.append(
+            {
+                "group": failure.group.rsplit(".", 1)[-1].rstrip("s"),
+                "kind": failure.name,
+                "title": "",
+                "capabilities": [],
+                "origin": failure.origin,
+                "status": "failed",
+                "error": failure.error,
+            }
+        )
+    emit_rows(
+        rows,
+        columns=["group", "kind", "title", "capabilities", "status", "error"],
+        output_format=output_format,
+        title="Plugins",
+    )
+
+
+def register(group: click.Group) -> None:
+    """Attach ``sources`` and ``plugins`` to the root group."""
+    group.add_command(sources_group)
+    group.add_command(plugins_group)
