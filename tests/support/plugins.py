@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
@@ -71,7 +71,7 @@ class ScriptedConnector(Connector):
 
     async def stream(
         self, ctx: PluginContext, config: Any, cursor: Cursor | None
-    ) -> AsyncIterator[StreamBatch]:
+    ) -> AsyncGenerator[StreamBatch, None]:
         script = SCRIPTS[config.script]
         script.cursors_seen.append(cursor)
         batches = script.stream_batches.pop(0) if script.stream_batches else []

@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-import json
-from contextlib import suppress
 from collections.abc import Sequence
+from contextlib import suppress
 from typing import Any
 
 import nats
@@ -15,6 +14,7 @@ from nats.js.api import AckPolicy, ConsumerConfig, RetentionPolicy, StorageType,
 from nats.js.errors import NotFoundError
 
 from slusha.bus.base import Bus, Message
+from slusha.bus.codec import decode, encode
 from slusha.errors import TransientError
 
 CONNECT_TIMEOUT_SECONDS = 5
@@ -97,7 +97,7 @@ class JetStreamBus(Bus):
         self, subject: str, data: dict[str, Any], *, msg_id: str | None = None
     ) -> None:
         js = self._require()
-        payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        payload = encode(data)
         headers = {"Nats-Msg-Id": msg_id} if msg_id else None
         try:
             await js.publish(self.nats_subject(subject), payload, headers=headers)
@@ -113,7 +113,7 @@ class JetStreamBus(Bus):
         futures = []
         try:
             for data, msg_id in items:
-                payload = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+                payload = encode(data)
                 headers = {"Nats-Msg-Id": msg_id} if msg_id else None
                 futures.append(await js.publish_async(nsubject, payload, headers=headers))
             results = await asyncio.gather(*futures, return_exceptions=True)
@@ -166,7 +166,7 @@ class JetStreamBus(Bus):
             messages.append(
                 Message(
                     subject,
-                    json.loads(msg.data),
+                    decode(msg.data),
                     headers.get("Nats-Msg-Id"),
                     attempt,
                     msg.ack,

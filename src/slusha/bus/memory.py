@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Any
 
 from slusha.bus.base import Bus, Message
+from slusha.bus.codec import decode, encode
 
 
 class MemoryBus(Bus):
@@ -25,7 +25,7 @@ class MemoryBus(Bus):
         self, subject: str, data: dict[str, Any], *, msg_id: str | None = None
     ) -> None:
         # Serialise even in process: a body that would not survive NATS fails here too.
-        raw = json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()
+        raw = encode(data)
         consumers = self._queues.get(subject)
         if not consumers:
             # Kept for the first consumer that subscribes, so start-up order loses nothing.
@@ -81,7 +81,7 @@ class MemoryBus(Bus):
             self._redeliveries.add(task)
             task.add_done_callback(self._redeliveries.discard)
 
-        return Message(subject, json.loads(raw), msg_id, attempt, None, nak)
+        return Message(subject, decode(raw), msg_id, attempt, None, nak)
 
     async def close(self) -> None:
         for task in list(self._redeliveries):

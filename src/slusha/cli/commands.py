@@ -6,7 +6,7 @@ import importlib
 
 import click
 
-MODULES: tuple[str, ...] = ("config_cmds", "org", "ingest", "serve", "sources", "query")
+MODULES: tuple[str, ...] = ("config_cmds", "org", "ingest", "serve", "sources", "query", "enrich")
 
 
 def register(group: click.Group) -> None:

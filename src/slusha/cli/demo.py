@@ -23,7 +23,7 @@ def load_history(settings: Any, *, posts: int) -> None:
     from slusha.demo.organisation import is_set_up, set_up
     from slusha.domain.ingest import Incoming
     from slusha.pipeline.runner import IngestSummary
-    from slusha.pipeline.runtime import Runtime
+    from slusha.pipeline.runtime import Runtime, tune_gc
 
     out = console(stderr=True)
     db = open_db(settings)
@@ -35,6 +35,7 @@ def load_history(settings: Any, *, posts: int) -> None:
     corpus = generate(now=clock.now(), count=posts)
     runtime = Runtime.build(settings, clock=clock, db=db)
     runtime.pipeline.topics.refresh(force=True)
+    tune_gc()
     total = IngestSummary()
     with Progress(console=out, transient=True) as progress:
         task = progress.add_task("loading a month of demo posts", total=len(corpus))

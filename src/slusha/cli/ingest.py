@@ -167,11 +167,12 @@ def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
 def _process(settings: Any, items: Iterator[Any], batch_size: int, progress: Any, task: Any) -> Any:
     from slusha.domain.ingest import Rejection
     from slusha.pipeline.runner import IngestSummary
-    from slusha.pipeline.runtime import Runtime
+    from slusha.pipeline.runtime import Runtime, tune_gc
 
     db = open_db(settings)  # a clear message when the database is unreachable
     runtime = Runtime.build(settings, clock=cli_clock(), db=db)
     runtime.pipeline.topics.refresh(force=True)
+    tune_gc()
     total = IngestSummary()
     with progress:
         for batch in _batches(items, batch_size):

@@ -21,7 +21,7 @@ def _install_stop(stop: asyncio.Event) -> None:
 
 
 async def _start_runtime(settings: Any) -> Any:
-    from slusha.pipeline.runtime import Runtime
+    from slusha.pipeline.runtime import Runtime, tune_gc
 
     db = open_db(settings)
     runtime = Runtime.build(settings, clock=cli_clock(), db=db)
@@ -30,6 +30,7 @@ async def _start_runtime(settings: Any) -> Any:
     except SlushaError as exc:
         fail(str(exc))
     runtime.pipeline.topics.refresh(force=True)
+    tune_gc()
     return runtime
 
 

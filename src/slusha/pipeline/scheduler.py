@@ -246,16 +246,18 @@ class Scheduler:
                                  source_name=source.name, cache=self._plugin_cache)  # fmt: skip
             error: SlushaError | None = None
             try:
-                async for batch in source.connector.stream(ctx, source.config, source.cursor):
-                    if batch.posts:
-                        await self.sink(source.id, batch.posts)
-                    self._record_success(
-                        source, FetchResult(batch.posts, batch.cursor, batch.deleted_ids)
-                    )
-                    source.cursor = batch.cursor
-                    attempt = 0
-                    if stop.is_set():
-                        return
+                stream = source.connector.stream(ctx, source.config, source.cursor)
+                async with contextlib.aclosing(stream) as batches:
+                    async for batch in batches:
+                        if batch.posts:
+                            await self.sink(source.id, batch.posts)
+                        self._record_success(
+                            source, FetchResult(batch.posts, batch.cursor, batch.deleted_ids)
+                        )
+                        source.cursor = batch.cursor
+                        attempt = 0
+                        if stop.is_set():
+                            return
                 error = TransientError("the stream ended", code="network")
             except SlushaError as exc:
                 error = exc

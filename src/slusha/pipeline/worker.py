@@ -7,8 +7,6 @@ import json
 import logging
 from collections.abc import Callable
 
-from sqlalchemy.exc import OperationalError
-
 from slusha.bus.base import Bus, Message
 from slusha.bus.messages import SUBJECT_POSTS, MessageVersionError, check_version
 from slusha.clock import Clock
@@ -69,7 +67,7 @@ class Worker:
         good, bad = _decode(messages)
         try:
             summary, outcome = await asyncio.to_thread(self.pipeline.process, good)
-        except (TransientError, OperationalError) as exc:
+        except TransientError as exc:
             # The database is away: nothing was committed, so nothing is acked.
             log.warning("worker.retry", extra={"error": str(exc)})
             for message in messages:

@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from slusha.errors import ConfigError, TransientError
@@ -100,6 +100,13 @@ class Database:
         try:
             with session.begin():
                 yield tx
+        except (OperationalError, InterfaceError) as exc:
+            # Lost connection, locked database, deadlock: worth retrying, say so by type.
+            session.close()
+            reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+            raise TransientError(
+                f"database {self.safe_url} failed: {reason}", code="db_unavailable"
+            ) from exc
         except BaseException:
             session.close()
             raise

@@ -1,0 +1,94 @@
+"""Enrichment throughput: posts/s for sentiment and language, and model load time.
+
+Run: ``python bench/enrich.py``. Texts are the shared validation tweets (TweetEval, UMSAB,
+mozetic development tenth) when ``../shared/data`` exists, else generated sentences. Prints each
+figure with its ratio to the issue's target and to plain lingua (all 75 languages).
+"""
+
+from __future__ import annotations
+
+import statistics
+import sys
+import time
+from collections.abc import Callable, Sequence
+
+TARGETS = {"sentiment posts/s": 1000.0, "language posts/s": 5000.0, "model load s": 2.0}
+
+
+def corpus() -> list[str]:
+    """Real tweets if the shared data is there, else a repeatable synthetic set."""
+    from slusha.enrich import data
+
+    root = data.shared_data_dir()
+    if root is not None:
+        examples = data.tweeteval_val(root) + data.umsab(root, "val") + data.mozetic(root, dev=True)
+        return [e.text for e in examples]
+    words = [
+        "good",
+        "bad",
+        "service",
+        "phone",
+        "любов",
+        "ужасно",
+        "odlično",
+        "film",
+        "the",
+        "is",
+        "not",
+        "very",
+    ]
+    return [" ".join(words[(i * 7 + j) % len(words)] for j in range(12)) for i in range(8000)]
+
+
+def rate(fn: Callable[[Sequence[str]], object], texts: Sequence[str], batch: int = 1000) -> float:
+    """Median posts/s over three passes, in batches as the pipeline sends them."""
+    runs = []
+    for _ in range(3):
+        start = time.perf_counter()
+        for i in range(0, len(texts), batch):
+            fn(texts[i : i + batch])
+        runs.append(len(texts) / (time.perf_counter() - start))
+    return statistics.median(runs)
+
+
+def main() -> int:
+    """Measure and print."""
+    from lingua import LanguageDetectorBuilder
+
+    from slusha.enrich import Enricher, LinearSentimentModel
+
+    texts = corpus()
+    start = time.perf_counter()
+    LinearSentimentModel.load()
+    model_load = time.perf_counter() - start
+    start = time.perf_counter()
+    enricher = Enricher()
+    enricher_init = time.perf_counter() - start
+    start = time.perf_counter()
+    enricher.languages(texts[:2000])
+    warm_up = time.perf_counter() - start
+    sentiment_rate = rate(enricher.sentiments, texts)
+    language_rate = rate(enricher.languages, texts)
+    plain = LanguageDetectorBuilder.from_all_languages().build()
+    plain.detect_languages_in_parallel_of(texts[:2000])
+    plain_rate = rate(plain.detect_languages_in_parallel_of, texts)
+    print(f"texts: {len(texts)} (mean {statistics.mean(map(len, texts)):.0f} chars)")
+    print(
+        f"model load: {model_load:.2f} s (target < {TARGETS['model load s']:.0f} s, "
+        f"ratio {model_load / TARGETS['model load s']:.2f}); Enricher(): {enricher_init:.2f} s; "
+        f"first 2,000 language calls (lingua models load lazily): {warm_up:.2f} s"
+    )
+    print(
+        f"sentiment: {sentiment_rate:,.0f} posts/s "
+        f"(x{sentiment_rate / TARGETS['sentiment posts/s']:.1f} the 1,000 target)"
+    )
+    print(
+        f"language: {language_rate:,.0f} posts/s "
+        f"(x{language_rate / TARGETS['language posts/s']:.1f} the 5,000 target, "
+        f"x{language_rate / plain_rate:.1f} plain lingua at {plain_rate:,.0f} posts/s)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

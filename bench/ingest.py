@@ -1,0 +1,169 @@
+"""Ingest throughput: posts through the embedded pipeline (memory bus -> worker -> store).
+
+200k posts, 500 topics, about 10 % matching, into SQLite and (when reachable) PostgreSQL.
+Prints posts/s, mentions/s, peak memory, and the ratio to the target (20,000 posts/s,
+2,000 mentions/s on SQLite). Run: ``python bench/ingest.py [--posts N] [--topics N]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import resource
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from slusha.bus.memory import MemoryBus
+from slusha.clock import SystemClock
+from slusha.pipeline.ingest import submit_posts
+from slusha.pipeline.runner import Pipeline
+from slusha.pipeline.runtime import build_enricher, tune_gc
+from slusha.pipeline.topics import TopicIndex
+from slusha.pipeline.worker import Worker
+from slusha.services.teams import create_team
+from slusha.services.topics import create_topic
+from slusha.store import migrations
+from slusha.store.db import Database
+
+TARGET_POSTS_PER_SECOND = 20_000
+TARGET_MENTIONS_PER_SECOND = 2_000
+WORDS = (
+    "the a service today love hate refund order delivery late great terrible phone app new old "
+    "price support network down again thanks why how when best worst city weekend news update "
+    "team store online offer week morning call help please never always still good bad fast slow"
+).split()
+
+
+def brand(i: int) -> str:
+    return f"brand{i:03d}"
+
+
+def topic_query(rng: random.Random, i: int) -> str:
+    name = brand(i)
+    shape = i % 5
+    if shape == 0:
+        return f"{name} OR #{name}"
+    if shape == 1:
+        return f"{name} NOT (job* OR hiring)"
+    if shape == 2:
+        return f'"{name} support" OR ({name} (refund OR late))'
+    if shape == 3:
+        return f"{name} NEAR/4 (refund OR delivery OR price)"
+    return f"{name}* OR @{name}"
+
+
+def make_posts(rng: random.Random, count: int, topics: int, match_share: float) -> list[dict]:
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    posts = []
+    for n in range(count):
+        words = rng.choices(WORDS, k=rng.randint(8, 30))
+        if rng.random() < match_share:
+            words.insert(rng.randrange(len(words) + 1), brand(rng.randrange(topics)))
+        posts.append({
+            "network": rng.choice(("mastodon", "bluesky", "reddit", "x")),
+            "id": f"b{n}",
+            "text": " ".join(words),
+            "created_at": (start + timedelta(seconds=n)).isoformat(),
+            "author": {"handle": f"user{rng.randrange(50_000)}", "followers": rng.randrange(10**5)},
+        })
+    return posts
+
+
+def setup(db: Database, rng: random.Random, topics: int) -> None:
+    migrations.upgrade(db)
+    clock = SystemClock()
+    create_team(db, name="Bench", clock=clock)
+    for i in range(topics):
+        create_topic(db, name=f"t{i}", team="Bench", query=topic_query(rng, i), clock=clock)
+
+
+async def run(db: Database, posts: list[dict], enricher: Any, batch_size: int) -> dict[str, float]:
+    bus = MemoryBus(queue_size=20_000)
+    clock = SystemClock()
+    pipeline = Pipeline(db=db, clock=clock, topics=TopicIndex(db), enricher=enricher)
+    pipeline.topics.refresh(force=True)
+    tune_gc()
+    worker = Worker(pipeline=pipeline, bus=bus, db=db, clock=clock, batch_size=batch_size)
+    await worker.start()
+    started = time.perf_counter()
+
+    async def publish() -> None:
+        for i in range(0, len(posts), 1000):
+            await submit_posts(bus, posts[i : i + 1000])
+
+    publisher = asyncio.create_task(publish())
+    while worker.totals.received < len(posts):
+        await worker.run_once(timeout_seconds=1.0)
+    await publisher
+    elapsed = time.perf_counter() - started
+    totals = worker.totals
+    return {
+        "seconds": elapsed,
+        "posts_per_second": totals.received / elapsed,
+        "mentions_per_second": totals.mentions / elapsed,
+        "matched": totals.matched,
+        "mentions": totals.mentions,
+    }
+
+
+def peak_rss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--posts", type=int, default=200_000)
+    parser.add_argument("--topics", type=int, default=500)
+    parser.add_argument("--match-share", type=float, default=0.125)
+    parser.add_argument("--batch-size", type=int, default=2000)
+    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--skip-postgres", action="store_true")
+    args = parser.parse_args()
+    rng = random.Random(42)
+    posts = make_posts(rng, args.posts, args.topics, args.match_share)
+    load_started = time.perf_counter()
+    enricher = build_enricher()
+    print(f"enricher loaded in {time.perf_counter() - load_started:.2f} s")
+    targets: list[tuple[str, str]] = []
+    tmp = tempfile.mkdtemp(prefix="slusha-bench-")
+    targets.append(("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}"))
+    if not args.skip_postgres:
+        targets.append(("postgresql", _fresh_postgres(args.postgres)))
+    print(f"{args.posts:,} posts, {args.topics} topics, {args.match_share:.1%} mentioning a brand")
+    for name, url in targets:
+        db = Database(url)
+        setup(db, random.Random(7), args.topics)
+        result = asyncio.run(run(db, posts, enricher, args.batch_size))
+        db.dispose()
+        print(
+            f"{name:>10}: {result['posts_per_second']:>9,.0f} posts/s "
+            f"({result['posts_per_second'] / TARGET_POSTS_PER_SECOND:.2f}x target), "
+            f"{result['mentions_per_second']:>7,.0f} mentions/s "
+            f"({result['mentions_per_second'] / TARGET_MENTIONS_PER_SECOND:.2f}x target), "
+            f"{result['matched'] / len(posts):.1%} of posts matched, "
+            f"{result['mentions']:,} mentions in {result['seconds']:.1f} s"
+        )
+    print(f"peak memory (RSS): {peak_rss_mib():.0f} MiB")
+    return 0
+
+
+def _fresh_postgres(admin_url: str) -> str:
+    from sqlalchemy import create_engine, text
+
+    name = f"slusha_bench_{int(time.time())}"
+    engine = create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+    with engine.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    engine.dispose()
+    return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,117 @@
+"""``slusha enrich FILE.jsonl`` and ``slusha sentiment TEXT``: language and sentiment offline."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+import click
+
+from slusha.cli.context import EXIT_OK, EXIT_PARTIAL, console, fail
+from slusha.domain.post import PostFormatError, parse_post
+from slusha.errors import SlushaError
+
+BATCH_SIZE = 1000
+PROGRESS_FROM_BYTES = 1_000_000
+
+
+def _batches(handle: IO[str]) -> Iterator[list[tuple[int, str]]]:
+    batch: list[tuple[int, str]] = []
+    for number, line in enumerate(handle, start=1):
+        batch.append((number, line))
+        if len(batch) >= BATCH_SIZE:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _make_enricher(model: str | None, min_confidence: float) -> Any:
+    from slusha.enrich import Enricher
+
+    try:
+        return Enricher(model_path=model, min_confidence=min_confidence)
+    except SlushaError as exc:
+        fail(str(exc))
+
+
+@click.command("enrich")
+@click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
+@click.option("--model", type=click.Path(exists=True), help="Sentiment model (.npz or ONNX dir).")
+@click.option(
+    "--min-confidence",
+    type=click.FloatRange(0.0, 1.0),
+    default=0.5,
+    show_default=True,
+    help="Below this language confidence, lang is null.",
+)
+def enrich_command(file: str, model: str | None, min_confidence: float) -> None:
+    """Add lang and sentiment to each post of a JSONL file ('-' for stdin); JSONL out."""
+    enricher = _make_enricher(model, min_confidence)
+    err = console(stderr=True)
+    rejected = 0
+    written = 0
+    if file == "-":
+        handle: IO[str] = sys.stdin
+        size = 0
+    else:
+        path = Path(file)
+        if not path.is_file():
+            fail(f"no such file: {file}")
+        handle = path.open(encoding="utf-8", errors="replace")
+        size = path.stat().st_size
+    show = size >= PROGRESS_FROM_BYTES
+    from rich.progress import Progress
+
+    with handle, Progress(console=err, disable=not show, transient=True) as progress:
+        task = progress.add_task("enriching", total=size or None)
+        for batch in _batches(handle):
+            good: list[tuple[dict[str, Any], Any]] = []
+            for number, line in batch:
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                    post = parse_post(obj)
+                except json.JSONDecodeError as exc:
+                    rejected += 1
+                    err.print(f"line {number}: not JSON ({exc.msg})", markup=False)
+                    continue
+                except PostFormatError as exc:
+                    rejected += 1
+                    err.print(f"line {number}: {exc.reason}", markup=False)
+                    continue
+                good.append((obj, post))
+            results = enricher.enrich([post for _, post in good])
+            for (obj, _), result in zip(good, results, strict=True):
+                out = {**obj, **result.to_dict()}
+                click.echo(json.dumps(out, ensure_ascii=False))
+                written += 1
+            progress.advance(task, sum(len(line.encode("utf-8")) for _, line in batch))
+    if rejected:
+        err.print(f"{written} posts enriched, {rejected} lines rejected")
+        sys.exit(EXIT_PARTIAL)
+    sys.exit(EXIT_OK)
+
+
+@click.command("sentiment")
+@click.argument("text")
+@click.option("--model", type=click.Path(exists=True), help="Sentiment model (.npz or ONNX dir).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
+def sentiment_command(text: str, model: str | None, as_json: bool) -> None:
+    """Print the sentiment label and score of one text."""
+    enricher = _make_enricher(model, 0.5)
+    result = enricher.sentiments([text])[0]
+    if as_json:
+        click.echo(json.dumps({"label": result.label, "score": result.score}))
+    else:
+        click.echo(f"{result.label} {result.score:.2f}")
+
+
+def register(group: click.Group) -> None:
+    """Add the enrichment commands to the root group."""
+    group.add_command(enrich_command)
+    group.add_command(sentiment_command)

@@ -1,0 +1,1 @@
+"""Bluesky: Jetstream WebSocket with cursor resume, searchPosts backfill, replies."""

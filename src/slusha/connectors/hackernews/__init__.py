@@ -1,0 +1,1 @@
+"""Hacker News: Algolia search by date, and the official Firebase item API."""

@@ -1,0 +1,1 @@
+"""Mastodon (any instance): streaming API with REST fallback, search, replies."""

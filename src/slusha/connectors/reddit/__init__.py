@@ -1,0 +1,1 @@
+"""Reddit: subreddit listings and search, polled with before/after; replies as comments."""

@@ -1,0 +1,1 @@
+"""RSS, Atom and JSON Feed: blogs and news sites."""

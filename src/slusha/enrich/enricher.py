@@ -1,0 +1,107 @@
+"""The enricher the pipeline uses: language and sentiment for a batch of posts."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from slusha.domain.post import Post
+from slusha.enrich.language import DEFAULT_LANGUAGES, LanguageDetector, LanguageHints
+from slusha.enrich.model import Sentiment, SentimentBackend, load_sentiment_model, to_sentiments
+
+# Enough text to judge language and tone; keeps a 1 MB post from stalling a batch.
+MAX_CHARS = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Enrichment:
+    """What enrichment adds to one post: its language (None when unsure) and sentiment."""
+
+    lang: str | None
+    sentiment: Sentiment
+    lang_confidence: float = 0.0
+    lang_method: str = ""
+
+    def to_dict(self) -> dict[str, Any]:
+        """The post-format fields this adds: ``lang`` and ``sentiment``."""
+        return {
+            "lang": self.lang,
+            "sentiment": {"label": self.sentiment.label, "score": self.sentiment.score},
+        }
+
+
+def post_text(post: Post | Mapping[str, Any]) -> tuple[str, str | None]:
+    """The text to analyse (title and body) and the network's language tag of a post."""
+    title: Any
+    text: Any
+    lang: Any
+    if isinstance(post, Post):
+        title, text, lang = post.title, post.text, post.lang
+    else:
+        title, text, lang = post.get("title"), post.get("text"), post.get("lang")
+    body = text if isinstance(text, str) else ""
+    if isinstance(title, str) and title.strip() and title.strip() not in body:
+        body = f"{title}\n{body}"
+    return body[:MAX_CHARS], lang if isinstance(lang, str) else None
+
+
+class Enricher:
+    """Loads the language detector and sentiment model once; enriches batches of posts."""
+
+    def __init__(
+        self,
+        *,
+        languages: Sequence[str] = DEFAULT_LANGUAGES,
+        min_confidence: float = 0.5,
+        model_path: str | Path | None = None,
+        detector: LanguageDetector | None = None,
+        sentiment_model: SentimentBackend | None = None,
+    ) -> None:
+        self.detector = detector or LanguageDetector(languages, min_confidence=min_confidence)
+        self.sentiment_model = sentiment_model or load_sentiment_model(model_path)
+
+    def enrich(
+        self,
+        posts: Sequence[Post | Mapping[str, Any]],
+        hints: Sequence[LanguageHints | None] | None = None,
+    ) -> list[Enrichment]:
+        """Language and sentiment for each post; ``hints[i]`` helps with post ``i``.
+
+        A post's own ``lang`` (the network's tag) is used as ``hints.network`` when the hint
+        does not name one: it is kept unless the detector is confident it is wrong.
+        """
+        if hints is not None and len(hints) != len(posts):
+            raise ValueError("hints must have one entry per post")
+        texts: list[str] = []
+        merged: list[LanguageHints | None] = []
+        for i, post in enumerate(posts):
+            text, network = post_text(post)
+            texts.append(text)
+            hint = hints[i] if hints is not None else None
+            if network and (hint is None or hint.network is None):
+                hint = LanguageHints(
+                    network=network,
+                    author=hint.author if hint else None,
+                    source=hint.source if hint else None,
+                )
+            merged.append(hint)
+        detections = self.detector.detect_many(texts, merged)
+        sentiments = self.sentiments(texts)
+        return [
+            Enrichment(d.lang, s, round(d.confidence, 4), d.method)
+            for d, s in zip(detections, sentiments, strict=True)
+        ]
+
+    def sentiments(self, texts: Sequence[str]) -> list[Sentiment]:
+        """The sentiment of each text."""
+        clipped = [t[:MAX_CHARS] for t in texts]
+        return to_sentiments(self.sentiment_model.predict_proba(clipped))
+
+    def languages(
+        self, texts: Sequence[str], hints: Sequence[LanguageHints | None] | None = None
+    ) -> list[str | None]:
+        """The language of each text (ISO 639-1), None where unsure."""
+        clipped = [t[:MAX_CHARS] for t in texts]
+        return [d.lang for d in self.detector.detect_many(clipped, hints)]

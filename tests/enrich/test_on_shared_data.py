@@ -1,0 +1,67 @@
+"""Checks on the shared labelled data (skipped when ../shared/data is absent)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from slusha.enrich import Enricher, LanguageDetector, LanguageHints
+from slusha.enrich import data as sets
+from slusha.enrich.evaluate import main as evaluate_main
+from slusha.enrich.metrics import binary_predictions, score
+
+
+def _lines(path: Path) -> list[str]:
+    return [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
+
+
+def test_training_pool_excludes_tweeteval_validation(shared_data: Path) -> None:
+    held: set[str] = set()
+    for example in sets.tweeteval_val(shared_data):
+        held |= sets.overlap_keys(example.text)
+    pool = sets.semeval_pool(shared_data)
+    assert len(pool) > 40_000
+    assert not any(sets.overlap_keys(e.text) & held for e in pool)
+
+
+def test_mozetic_dev_split_is_disjoint_and_seeded(shared_data: Path) -> None:
+    dev = sets.mozetic(shared_data, dev=True)
+    train = sets.mozetic(shared_data, dev=False)
+    assert {e.text for e in dev}.isdisjoint({e.text for e in train})
+    assert 0.08 < len(dev) / (len(dev) + len(train)) < 0.12
+    assert dev == sets.mozetic(shared_data, dev=True)
+
+
+def test_south_slavic_sentiment_is_useful(shared_data: Path, enricher: Enricher) -> None:
+    dev = sets.mozetic(shared_data, dev=True)[::4]
+    proba = enricher.sentiment_model.predict_proba([e.text for e in dev])
+    result = score([e.label for e in dev], binary_predictions(proba))
+    assert result.accuracy > 0.7
+
+
+def test_macedonian_lexicon_words_lean_the_right_way(shared_data: Path, enricher: Enricher) -> None:
+    words = sets.mk_lexicon(shared_data)[::5]
+    proba = enricher.sentiment_model.predict_proba([e.text for e in words])
+    result = score([e.label for e in words], binary_predictions(proba))
+    assert result.accuracy > 0.6
+
+
+def test_hints_and_letters_beat_plain_lingua_on_macedonian_words(shared_data: Path) -> None:
+    words = _lines(shared_data / "langid-lingua" / "single-words" / "mk.txt")
+    detector = LanguageDetector(min_confidence=0.0)
+    plain = np.mean([d.lang == "mk" for d in detector.detect_many(words)])
+    hinted = detector.detect_many(words, [LanguageHints(author="mk")] * len(words))
+    assert np.mean([d.lang == "mk" for d in hinted]) > plain + 0.1
+
+
+def test_evaluate_runs_on_a_small_part(shared_data: Path, capsys) -> None:
+    assert evaluate_main(["--data", str(shared_data), "--no-baselines", "--skip-language"]) == 0
+    out = capsys.readouterr().out
+    assert "| tweeteval | en | 3-class | slusha |" in out
+    assert "| mozetic-dev | bg | binary | slusha |" in out
+
+
+def test_evaluate_skips_cleanly_without_data(tmp_path: Path, capsys) -> None:
+    assert evaluate_main(["--data", str(tmp_path / "absent")]) == 0
+    assert "skipped: shared data not found" in capsys.readouterr().err
