@@ -64,9 +64,11 @@ def test_bulgarian_letters_rule_out_macedonian_and_serbian() -> None:
 
 def test_author_hint_tips_a_close_call_on_a_short_text() -> None:
     detector = LanguageDetector(min_confidence=0.0)
-    word = "нарекле"
+    word = "студената"  # Macedonian ("the cold one"); Bulgarian spells it the same
+    assert detector.detect(word).lang == "bg"
     assert detector.detect(word, LanguageHints(author="mk")).lang == "mk"
-    assert detector.detect(word, LanguageHints(source="bg")).lang == "bg"
+    assert detector.detect(word, LanguageHints(source="mk")).lang == "mk"
+    assert detector.detect("нарекле", LanguageHints(source="bg")).lang == "bg"
 
 
 def test_hint_does_not_override_a_clear_text() -> None:

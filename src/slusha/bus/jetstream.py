@@ -19,6 +19,7 @@ from slusha.errors import TransientError
 
 CONNECT_TIMEOUT_SECONDS = 5
 ACK_WAIT_SECONDS = 60
+PUBLISH_TIMEOUT_SECONDS = 5.0
 DUPLICATE_WINDOW_SECONDS = 600
 MAX_AGE_SECONDS = 7 * 24 * 3600
 
@@ -100,9 +101,15 @@ class JetStreamBus(Bus):
         payload = encode(data)
         headers = {"Nats-Msg-Id": msg_id} if msg_id else None
         try:
-            await js.publish(self.nats_subject(subject), payload, headers=headers)
+            await js.publish(
+                self.nats_subject(subject), payload, headers=headers,
+                timeout=PUBLISH_TIMEOUT_SECONDS,
+            )
         except (NatsTimeoutError, TimeoutError, ConnectionClosedError, NoServersError) as exc:
-            raise TransientError(f"NATS publish failed: {exc!r}", code="bus_publish") from None
+            raise TransientError(
+                f"NATS publish failed: {exc!r} (is the server at {self.url} reachable?)",
+                code="bus_publish",
+            ) from None
 
     async def publish_many(
         self, subject: str, items: Sequence[tuple[dict[str, Any], str | None]]
@@ -116,9 +123,14 @@ class JetStreamBus(Bus):
                 payload = encode(data)
                 headers = {"Nats-Msg-Id": msg_id} if msg_id else None
                 futures.append(await js.publish_async(nsubject, payload, headers=headers))
-            results = await asyncio.gather(*futures, return_exceptions=True)
+            results = await asyncio.wait_for(
+                asyncio.gather(*futures, return_exceptions=True), PUBLISH_TIMEOUT_SECONDS
+            )
         except (NatsTimeoutError, TimeoutError, ConnectionClosedError, NoServersError) as exc:
-            raise TransientError(f"NATS publish failed: {exc!r}", code="bus_publish") from None
+            raise TransientError(
+                f"NATS publish failed: {exc!r} (is the server at {self.url} reachable?)",
+                code="bus_publish",
+            ) from None
         failed = [r for r in results if isinstance(r, BaseException)]
         if failed:
             raise TransientError(

@@ -8,7 +8,12 @@ from pathlib import Path
 from typing import Any
 
 from slusha.domain.post import Post
-from slusha.enrich.language import DEFAULT_LANGUAGES, LanguageDetector, LanguageHints
+from slusha.enrich.language import (
+    DEFAULT_LANGUAGES,
+    DEFAULT_MIN_CONFIDENCE,
+    LanguageDetector,
+    LanguageHints,
+)
 from slusha.enrich.model import Sentiment, SentimentBackend, load_sentiment_model, to_sentiments
 
 # Enough text to judge language and tone; keeps a 1 MB post from stalling a batch.
@@ -54,7 +59,7 @@ class Enricher:
         self,
         *,
         languages: Sequence[str] = DEFAULT_LANGUAGES,
-        min_confidence: float = 0.5,
+        min_confidence: float = DEFAULT_MIN_CONFIDENCE,
         model_path: str | Path | None = None,
         detector: LanguageDetector | None = None,
         sentiment_model: SentimentBackend | None = None,

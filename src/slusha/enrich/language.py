@@ -31,6 +31,7 @@ WORLD: tuple[str, ...] = (
     "tl", "ta", "te", "th", "ur", "vi",
 )  # fmt: skip
 DEFAULT_LANGUAGES: tuple[str, ...] = EUROPE + WORLD
+DEFAULT_MIN_CONFIDENCE = 0.6
 # Languages so close that a tag of one on a text of another is not "confidently wrong".
 COMPATIBLE: tuple[frozenset[str], ...] = (
     frozenset({"sr", "hr", "bs"}),
@@ -159,14 +160,17 @@ def _codes(languages: Iterable[str]) -> list[IsoCode639_1]:
 
 
 class LanguageDetector:
-    """Detects the language of texts among ``languages``; answers None below ``min_confidence``."""
+    """Detects the language of texts among ``languages``; answers None below ``min_confidence``.
+
+    Confidence is the odds of the answer against the runner-up (see ``_best``): 0.5 is a tie.
+    """
 
     def __init__(
         self,
         languages: Sequence[str] = DEFAULT_LANGUAGES,
         *,
-        min_confidence: float = 0.5,
-        override_confidence: float = 0.9,
+        min_confidence: float = DEFAULT_MIN_CONFIDENCE,
+        override_confidence: float = 0.95,
         override_min_letters: int = 15,
         short_text_letters: int = 30,
         hint_weight: float = 4.0,
@@ -279,12 +283,7 @@ class LanguageDetector:
             if boosted != scores:
                 method += "+hints"
                 scores = boosted
-        total = sum(scores.values())
-        if total <= 0:
-            best, confidence = None, 0.0
-        else:
-            best = max(scores, key=lambda k: scores[k])
-            confidence = scores[best] / total
+        best, confidence = _best(scores)
         if network is not None:
             overrides = (
                 best is not None
@@ -293,11 +292,36 @@ class LanguageDetector:
                 and letters >= self.override_min_letters
             )
             if not overrides:
-                return Detection(network, confidence if best == network else 0.0, "network")
+                kept = confidence if best is not None and same_language(best, network) else 0.0
+                return Detection(network, kept, "network")
             return Detection(best, confidence, method + "+override")
         if best is None or confidence < self.min_confidence:
             return Detection(None, confidence, method)
         return Detection(best, confidence, method)
+
+
+def _group(code: str) -> frozenset[str]:
+    for group in COMPATIBLE:
+        if code in group:
+            return group
+    return frozenset({code})
+
+
+def _best(scores: dict[str, float]) -> tuple[str | None, float]:
+    """The likeliest language and its odds against the runner-up outside its group.
+
+    Confidence is ``p / (p + q)``: ``p`` the summed score of the best language's group
+    (Serbian, Croatian and Bosnian count together), ``q`` the best score outside it. It is 0.5
+    for a tie and 1.0 when nothing else is possible; lingua's own values spread over every
+    similar language, so they say little on short texts.
+    """
+    if not scores or max(scores.values()) <= 0:
+        return None, 0.0
+    best = max(scores, key=lambda k: scores[k])
+    group = _group(best)
+    inside = sum(v for k, v in scores.items() if k in group)
+    outside = max((v for k, v in scores.items() if k not in group), default=0.0)
+    return best, round(inside / (inside + outside), 4)
 
 
 def _rule_out_by_letters(text: str, scores: dict[str, float]) -> tuple[dict[str, float], bool]:

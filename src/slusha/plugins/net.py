@@ -416,12 +416,10 @@ class HttpClient:
         send_headers = dict(headers or {})
         send_headers.setdefault("Accept-Encoding", "gzip, deflate")
         read_timeout = read_timeout_seconds or self.limits.read_timeout_seconds
-        async with (
-            self._slot(url),
-            self._open(
-                "GET", url, headers=send_headers, params=params, read_timeout=read_timeout
-            ) as (response, _history),
-        ):
+        # No per-host slot: a stream holds its connection for hours and must not starve polls.
+        async with self._open(
+            "GET", url, headers=send_headers, params=params, read_timeout=read_timeout
+        ) as (response, _history):
             if response.status_code >= 400:
                 await response.aread()
                 raise http_status_error(

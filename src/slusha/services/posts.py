@@ -98,3 +98,9 @@ def record_batch(
         outcome.event_ids = store_events.add_events(session, events=events, now=now)
         outcome.new_mentions = saved.new_mentions
     return outcome
+
+
+def recent_posts(db: Database, *, limit: int = 1000) -> list[Post]:
+    """The newest stored posts in the post format (for ``query test --stored`` and the editor)."""
+    with db.transaction() as tx:
+        return store_posts.recent_posts(tx.session, limit=limit)

@@ -23,7 +23,7 @@ def alembic_config(db: Database) -> Config:
     return config
 
 
-def upgrade(db: Database, revision: str = "head") -> None:
+def upgrade(db: Database, revision: str = "heads") -> None:
     """Bring the schema up to ``revision``."""
     command.upgrade(alembic_config(db), revision)
 
@@ -33,15 +33,22 @@ def downgrade(db: Database, revision: str) -> None:
     command.downgrade(alembic_config(db), revision)
 
 
-def current_revision(db: Database) -> str | None:
-    """The revision the database is at (None when it was never migrated)."""
+def current_revisions(db: Database) -> set[str]:
+    """The revisions the database is at (empty when it was never migrated)."""
     with db.engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def current_revision(db: Database) -> str | None:
+    """The revision the database is at, or None; several heads are joined with '+'."""
+    heads = current_revisions(db)
+    return "+".join(sorted(heads)) if heads else None
 
 
 def head_revision(db: Database) -> str | None:
-    """The newest revision that ships with this version."""
-    return ScriptDirectory.from_config(alembic_config(db)).get_current_head()
+    """The newest revision(s) that ship with this version, joined with '+'."""
+    heads = ScriptDirectory.from_config(alembic_config(db)).get_heads()
+    return "+".join(sorted(heads)) if heads else None
 
 
 def is_up_to_date(db: Database) -> bool:

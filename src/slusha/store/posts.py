@@ -267,3 +267,45 @@ def mark_deleted(
         .values(is_deleted=True, updated_at=now)
     )
     return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+
+
+def to_domain(row: Post) -> DomainPost:
+    """A stored post back in the post format (as it was received, plus what was learned)."""
+    author = None
+    if any(
+        (row.author_handle, row.author_name, row.author_followers, row.author_url, row.author_id)
+    ):
+        author = Author(
+            handle=row.author_handle,
+            name=row.author_name,
+            followers=row.author_followers,
+            url=row.author_url,
+            id=row.author_id,
+        )
+    return DomainPost(
+        network=row.network,
+        id=row.external_id,
+        text=row.text,
+        created_at=row.created_at,
+        url=row.url,
+        title=row.title,
+        html=row.html,
+        author=author,
+        lang=row.lang,
+        reply_to=row.reply_to,
+        thread=row.thread,
+        kind=row.kind,
+        metrics=dict(row.metrics or {}),
+        extra=dict(row.extra or {}),
+    )
+
+
+def recent_posts(session: Session, *, limit: int) -> list[DomainPost]:
+    """The newest stored posts (not deleted), newest first."""
+    stmt = (
+        select(Post)
+        .where(Post.is_deleted.is_(False))
+        .order_by(Post.created_at.desc(), Post.id.desc())
+        .limit(limit)
+    )
+    return [to_domain(row) for row in session.scalars(stmt)]
