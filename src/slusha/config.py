@@ -81,12 +81,75 @@ class Settings(BaseSettings):
         60.0, gt=0, description="Longest one outbound request may take, body included."
     )
 
+    public_url: str | None = Field(
+        None,
+        description="The address people open Slusha at (https://slusha.example.org); alerts "
+        "link to the filtered stream under it.",
+    )
+    smtp_host: str | None = Field(
+        None, description="Mail server that alert e-mails go through (e-mail channels need it)."
+    )
+    smtp_port: int = Field(
+        587, ge=1, le=65535, description="Mail server port: 587 STARTTLS, 465 TLS, 25 plain."
+    )
+    smtp_username: str | None = Field(None, description="Login name at the mail server.")
+    smtp_password: SecretStr = Field(
+        SecretStr(""),
+        description="Password at the mail server.",
+        json_schema_extra={"secret": True},
+    )
+    smtp_starttls: bool = Field(
+        True, description="Upgrade the mail connection with STARTTLS (port 587)."
+    )
+    smtp_tls: bool = Field(
+        False, description="Speak TLS from the first byte (port 465); overrides STARTTLS."
+    )
+    smtp_from: str | None = Field(
+        None, description="Sender address of alert e-mails (default: slusha@ the SMTP host)."
+    )
+    alert_delivery_concurrency: int = Field(
+        32, ge=1, le=1000, description="Alert deliveries in flight at the same time."
+    )
+    alert_delivery_attempts: int = Field(
+        5, ge=1, le=20, description="Attempts per alert delivery before it is recorded failed."
+    )
+
+    session_idle_minutes: int = Field(
+        60, ge=1, le=7 * 24 * 60, description="A web session ends after this many idle minutes."
+    )
+    session_max_hours: int = Field(
+        12, ge=1, le=24 * 90, description="A web session ends this many hours after sign-in."
+    )
+    signin_max_failures: int = Field(
+        5, ge=1, le=100, description="Failed sign-ins (per username or address) before lock-out."
+    )
+    signin_lockout_seconds: int = Field(
+        30, ge=1, le=3600, description="First lock-out; it doubles with each further failure."
+    )
+    cookie_secure: Literal["auto", "always", "never"] = Field(
+        "auto",
+        description="Secure cookies: auto (when the request came over https), always or never.",
+    )
+    forwarded_allow_ips: str = Field(
+        "127.0.0.1",
+        description="Proxies trusted for X-Forwarded-Proto/For (comma-separated, or *).",
+    )
+
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str) -> str:
         if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
             raise ValueError("expected sqlite:///PATH or postgresql://USER@HOST/DB")
         return value
+
+    @field_validator("public_url")
+    @classmethod
+    def _check_public_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("expected an http:// or https:// URL")
+        return value.rstrip("/")
 
     @field_validator("bus_url")
     @classmethod

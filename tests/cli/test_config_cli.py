@@ -92,3 +92,21 @@ def test_config_file_option(run, tmp_path: Path) -> None:
     config.write_text(f'database_url = "sqlite:///{tmp_path / "x.db"}"\nport = 8123\n')
     result = run("--config", str(config), "config", "show", "--format", "json")
     assert '"port": 8123' in result.output
+
+
+def test_import_into_a_database_that_does_not_connect_says_so(run, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("SLUSHA_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/nothing")
+    posts = tmp_path / "p.jsonl"
+    posts.write_text('{"network":"x","id":"1","text":"a","created_at":"2026-11-27T09:00:00Z"}\n')
+    result = run("import", str(posts))
+    assert result.exit_code == 2
+    assert "cannot connect to the database" in result.output
+    assert "SLUSHA_DATABASE_URL" in result.output
+
+
+def test_worker_with_nats_down_at_start_says_so(run, monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("SLUSHA_DATABASE_URL", f"sqlite:///{tmp_path / 'w.db'}")
+    monkeypatch.setenv("SLUSHA_BUS_URL", "nats://127.0.0.1:1")
+    result = run("worker", "--duration", "1")
+    assert result.exit_code == 2
+    assert "cannot reach the NATS server at nats://127.0.0.1:1" in result.output

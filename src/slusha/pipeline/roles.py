@@ -63,3 +63,33 @@ def build_worker(runtime: Runtime, **kwargs: Any) -> Worker:
         batch_size=runtime.settings.batch_size,
         **kwargs,
     )
+
+
+async def run_connectors(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Poll due sources and supervise streams; fetched posts go on the bus, then the cursor."""
+    from slusha.pipeline.ingest import submit_posts
+    from slusha.pipeline.scheduler import Scheduler
+    from slusha.plugins.registry import build_registry
+    from slusha.services.sources import build_http_client
+
+    registry = build_registry()
+    for failure in getattr(registry, "failures", ()):
+        log.error("plugin.load_failed", extra={"plugin": str(failure)})
+    http = build_http_client(runtime.settings)
+
+    async def sink(source_id: int, posts: list[Any]) -> None:
+        # Returns only once the bus holds every post: the scheduler saves the cursor after this.
+        await submit_posts(runtime.bus, posts, source_id=source_id)
+
+    scheduler = Scheduler(
+        db=runtime.db,
+        registry=registry,
+        settings=runtime.settings,
+        clock=runtime.clock,
+        http=http,
+        sink=sink,
+    )
+    try:
+        await scheduler.run(stop)
+    finally:
+        await http.aclose()

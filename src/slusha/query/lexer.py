@@ -12,7 +12,7 @@ from typing import Literal
 from slusha.query.ast import Atom, Phrase, Term
 from slusha.query.errors import QuerySyntaxError
 from slusha.query.fields import parse_field
-from slusha.query.normalise import Token, normalise, tokenize
+from slusha.query.normalise import Kind, Token, normalise, tokenize
 
 LexKind = Literal["(", ")", "AND", "OR", "NOT", "NEAR", "ATOM"]
 
@@ -26,6 +26,7 @@ _BARE = re.compile(f"[^\\s{re.escape(_STOP)}]+")
 _SPACE = re.compile(r"\s+")
 _NEAR = re.compile(r"NEAR/(\d+)(f?)")
 _FIELD = re.compile(r"([A-Za-z]+):(.*)", re.DOTALL)
+_TAG_KINDS: dict[str, Kind] = {"#": "hashtag", "@": "mention"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,9 +103,17 @@ def _bare(word: str, start: int) -> Lexeme:
 
 
 def _word(word: str, start: int) -> Atom:
-    if word.isascii() and word.isalnum():
-        # The common case, a plain word: one token, no regex needed.
-        return Term(word.lower(), start=start)
+    if word.isascii():
+        # The common cases, plain ASCII words and tags, need no regex: one token each.
+        if word.isalnum():
+            return Term(word.lower(), start=start)
+        kind = _TAG_KINDS.get(word[0])
+        body = word[1:] if kind else word
+        is_prefix = body.endswith("*") and len(body) > MIN_PREFIX
+        if is_prefix:
+            body = body[:-1]
+        if body.isalnum():
+            return Term(body.lower(), kind or "word", prefix=is_prefix, start=start)
     if "*" in word:
         return _wildcard(word, start)
     tokens = tokenize(word)

@@ -28,7 +28,7 @@ DELTA_LIMIT = 64
 
 
 class _Entry:
-    __slots__ = ("check", "exact", "keys", "pair", "topic", "wildcards")
+    __slots__ = ("check", "keys", "pair", "topic", "wildcards")
 
     def __init__(self, topic: str, query: CompiledQuery) -> None:
         self.topic = topic
@@ -38,7 +38,6 @@ class _Entry:
             None if query.is_exact else query.predicate,
         )
         self.check: tuple[str, Predicate] = (topic, query.predicate)
-        self.exact = query.is_exact
         self.keys = query.required.keys if query.required is not None else frozenset()
         self.wildcards = query.wildcards
 

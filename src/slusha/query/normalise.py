@@ -5,7 +5,7 @@ in a post always normalise alike. Two views exist:
 
 - ``tokenize`` returns ``Token`` objects with offsets and the case-kept form: the reference
   evaluator, highlighting and ``{...}`` terms use it;
-- ``fold_text`` + ``token_strings`` is the hot path of the matcher: one C-level ``findall``
+- ``fold`` + ``token_strings`` is the hot path of the matcher: one C-level ``findall``
   over the case-folded text, giving ``acme``, ``#acme``, ``@acme.support`` strings.
 
 Both give the same tokens: case folding never turns a separator into a letter or the reverse
@@ -92,11 +92,6 @@ def fold(text: str) -> str:
     if text.isascii():
         return text.lower()
     return unicodedata.normalize("NFKC", text).replace("\u2019", "'").casefold()
-
-
-def fold_text(text: str) -> str:
-    """Alias of ``fold`` for whole post texts (kept separate to read well at call sites)."""
-    return fold(text)
 
 
 def _has_marks(text: str) -> bool:

@@ -326,3 +326,67 @@ class LoginAttempt(Base):
     failures: Mapped[int] = mapped_column(Integer, default=0)
     last_failure_at: Mapped[datetime]
     locked_until: Mapped[datetime | None]
+
+
+class AlertRuleRecord(Base):
+    """An alert rule of a team: the rule's JSON, its channels (secrets encrypted) and its state."""
+
+    __tablename__ = "alert_rules"
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20))
+    topic_ids: Mapped[list[int]] = mapped_column(JSON, default=list)  # empty: every team topic
+    filters: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    config: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the domain rule's JSON
+    channels: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)  # no secrets
+    secrets: Mapped[str | None] = mapped_column(Text)  # Fernet token of the channels' secrets
+    state: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # the domain RuleState
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    snoozed_until: Mapped[datetime | None]
+    created_by: Mapped[str] = mapped_column(String(150))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]  # moves on edits only (the alerter reloads), not on state
+    state_updated_at: Mapped[datetime | None]
+
+
+class AlertRecord(Base):
+    """An alert a rule produced (sent, held, throttled or snoozed), with its explanation."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_team_created", "team_id", "created_at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_key: Mapped[str] = mapped_column(String(500), unique=True)  # the domain Alert.id
+    rule_id: Mapped[int] = mapped_column(
+        ForeignKey("alert_rules.id", ondelete="CASCADE"), index=True
+    )
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(20))
+    state: Mapped[str] = mapped_column(String(20))  # firing | resolved | info
+    verdict: Mapped[str] = mapped_column(String(20))  # send | held | throttled | snoozed | test
+    title: Mapped[str] = mapped_column(Text)
+    summary: Mapped[str] = mapped_column(Text)
+    incident_id: Mapped[str | None] = mapped_column(String(200))
+    topic_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime]
+    recorded_at: Mapped[datetime]
+
+
+class AlertDelivery(Base):
+    """One delivery of one alert to one channel of its rule: sent or failed, and why."""
+
+    __tablename__ = "alert_deliveries"
+    __table_args__ = (Index("ix_alert_deliveries_rule_channel", "rule_id", "channel_index", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    channel_index: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(20))  # kind: email, slack, webhook ...
+    target: Mapped[str] = mapped_column(Text)  # masked, for display
+    status: Mapped[str] = mapped_column(String(10))  # sent | failed
+    attempts: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(50))
+    message: Mapped[str] = mapped_column(Text, default="")
+    at: Mapped[datetime]

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from slusha.store.schema import LoginAttempt, User, WebSession
+from slusha.store.schema import LoginAttempt, Membership, User, WebSession
 
 
 def add_session(
@@ -82,3 +82,11 @@ def record_failure(session: Session, *, key: str, now: datetime) -> LoginAttempt
 def clear_attempts(session: Session, *, key: str) -> None:
     """Forget the failures of ``key`` (after a successful sign-in)."""
     session.execute(delete(LoginAttempt).where(LoginAttempt.key == key))
+
+
+def roles_of(session: Session, *, user_id: int) -> dict[int, str]:
+    """A member's role per team id."""
+    rows = session.execute(
+        select(Membership.team_id, Membership.role).where(Membership.user_id == user_id)
+    ).all()
+    return {int(team_id): str(role) for team_id, role in rows}

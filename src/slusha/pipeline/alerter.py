@@ -1,0 +1,378 @@
+"""The alerter: evaluates alert rules on new mentions and every minute, and delivers alerts.
+
+- ``mention.created`` events (durable consumer ``alerts``) feed match and influencer rules;
+- a tick every minute runs spike and sentiment checks from the rollups, digests when due, and
+  the throttle and quiet-hours summaries;
+- each batch's decisions (rule states, produced alerts, ``alert.created`` events) are committed
+  in one transaction before the events are acked, and an alert already recorded as sent is never
+  delivered again, so a replayed event does not page anyone twice;
+- deliveries run as background tasks (bounded overall and per channel) with retries and backoff;
+  the consumer never waits for them. Each result is recorded in ``alert_deliveries``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from slusha.bus.base import Bus
+from slusha.bus.messages import SUBJECT_EVENTS
+from slusha.clock import Clock
+from slusha.config import Settings
+from slusha.domain.alerts import (
+    MentionFacts,
+    Outcome,
+    digest_due,
+    on_check,
+    on_digest,
+    on_mention,
+    on_tick,
+    will_change,
+)
+from slusha.domain.alerts.rules import PER_MENTION_KINDS
+from slusha.domain.post import Author, Post, parse_datetime
+from slusha.errors import TransientError
+from slusha.notifiers.delivery import RetryPolicy, deliver
+from slusha.pipeline.alert_checks import WindowChecks
+from slusha.plugins.net import HttpClient
+from slusha.services import alert_runs
+from slusha.services.alert_channels import Channel, build_notifiers, delivery_context
+from slusha.services.alert_runs import ActiveRule, Recorded
+from slusha.services.outbox import publish_events
+from slusha.services.posts import EVENT_MENTION_CREATED, SNIPPET_CHARS
+from slusha.store.alerts import NewAlert
+from slusha.store.db import Database
+
+log = logging.getLogger("slusha.alerter")
+DURABLE = "alerts"
+TICK_SECONDS = 60.0
+REFRESH_SECONDS = 2.0
+PER_CHANNEL_CONCURRENCY = 4
+RETRY_DELAY_SECONDS = 2.0
+
+
+@dataclass
+class AlerterStats:
+    """Counters for logs and benchmarks."""
+
+    events: int = 0
+    alerts: int = 0
+    sent: int = 0
+    failed: int = 0
+
+
+@dataclass
+class _Decisions:
+    """What one batch or tick decided: changed states and alerts to record."""
+
+    states: dict[int, dict[str, Any]] = field(default_factory=dict)
+    alerts: list[NewAlert] = field(default_factory=list)
+
+    def add(self, active: ActiveRule, outcome: Outcome) -> None:
+        if outcome.state != active.state:
+            active.state = outcome.state
+            self.states[active.row_id] = outcome.state.to_dict()
+        sent = {a.id for a in outcome.deliver}
+        produced = outcome.produced
+        if produced is not None and produced.id not in sent:
+            verdict = outcome.verdict or "send"
+            self.alerts.append(NewAlert(active.row_id, active.team_id, produced.to_dict(), verdict))
+        for alert in outcome.deliver:
+            self.alerts.append(NewAlert(active.row_id, active.team_id, alert.to_dict(), "send"))
+
+    def __bool__(self) -> bool:
+        return bool(self.states or self.alerts)
+
+
+class Alerter:
+    """Evaluates every enabled rule and delivers what fires; one per process is enough."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        bus: Bus,
+        settings: Settings,
+        clock: Clock,
+        http: HttpClient | None = None,
+        policy: RetryPolicy | None = None,
+        tick_seconds: float = TICK_SECONDS,
+        refresh_seconds: float = REFRESH_SECONDS,
+    ) -> None:
+        self.db = db
+        self.bus = bus
+        self.settings = settings
+        self.clock = clock
+        self.policy = policy or RetryPolicy(max_attempts=settings.alert_delivery_attempts)
+        self.tick_seconds = tick_seconds
+        self.refresh_seconds = refresh_seconds
+        self.notifiers = build_notifiers(settings)
+        self._own_http = http is None
+        self.ctx = delivery_context(settings, clock=clock, http=http)
+        self.checks = WindowChecks(db)
+        self.rules: dict[int, ActiveRule] = {}
+        self._by_team: dict[int, list[ActiveRule]] = {}
+        self._version: Any = None
+        self._checked_at = -1e9
+        self._next_tick = 0.0
+        self._slots = asyncio.Semaphore(settings.alert_delivery_concurrency)
+        self._channel_slots: dict[tuple[int, int], asyncio.Semaphore] = {}
+        self._deliveries: set[asyncio.Task[None]] = set()
+        self.stats = AlerterStats()
+
+    async def start(self) -> None:
+        """Declare the durable consumer and load the rules."""
+        await self.bus.subscribe(SUBJECT_EVENTS, DURABLE)
+        await self.refresh(force=True)
+
+    async def refresh(self, *, force: bool = False) -> bool:
+        """Reload the rules when they changed (checked every few seconds); True when reloaded."""
+        now = time.monotonic()
+        if not force and now - self._checked_at < self.refresh_seconds:
+            return False
+        self._checked_at = now
+        version = await asyncio.to_thread(alert_runs.rules_version, self.db)
+        if version == self._version and not force:
+            return False
+        loaded = await asyncio.to_thread(
+            alert_runs.load_active_rules, self.db, settings=self.settings
+        )
+        self._version = version
+        self.rules = {active.row_id: active for active in loaded}
+        by_team: dict[int, list[ActiveRule]] = defaultdict(list)
+        for active in loaded:
+            by_team[active.team_id].append(active)
+        self._by_team = dict(by_team)
+        self.checks.forget(set(self.rules))
+        return True
+
+    def _forget_states(self) -> None:
+        # Nothing was committed: the next refresh reloads the states from the database.
+        self._version = None
+        self._checked_at = -1e9
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Consume events and tick until ``stop``; then wait briefly for deliveries in flight."""
+        await self.start()
+        try:
+            while not stop.is_set():
+                try:
+                    await self.run_once(timeout_seconds=0.5)
+                    if time.monotonic() >= self._next_tick:
+                        self._next_tick = time.monotonic() + self.tick_seconds
+                        await self.tick()
+                except TransientError as exc:
+                    log.warning("alerter.retry", extra={"error": str(exc)})
+                    await asyncio.sleep(RETRY_DELAY_SECONDS)
+        finally:
+            await self.close()
+
+    async def run_once(self, *, timeout_seconds: float = 1.0) -> int:
+        """Handle one batch of events; returns how many messages there were."""
+        messages = await self.bus.fetch(
+            SUBJECT_EVENTS, DURABLE, batch=200, timeout_seconds=timeout_seconds
+        )
+        if not messages:
+            return 0
+        try:
+            await self.handle_events([m.data for m in messages])
+        except TransientError:
+            self._forget_states()
+            for message in messages:
+                await message.nak(RETRY_DELAY_SECONDS)
+            raise
+        except Exception:  # a bug must not stop alerting for everyone: logged, batch dropped
+            log.exception("alerter.batch_failed", extra={"events": len(messages)})
+            self._forget_states()
+        for message in messages:
+            await message.ack()
+        return len(messages)
+
+    async def handle_events(self, events: list[dict[str, Any]]) -> None:
+        """Evaluate match and influencer rules on the ``mention.created`` events."""
+        await self.refresh()
+        now = self.clock.now()
+        decisions = _Decisions()
+        for event in events:
+            if event.get("kind") != EVENT_MENTION_CREATED:
+                continue
+            self.stats.events += 1
+            payload = event.get("payload") or {}
+            rules = [
+                r
+                for r in self._by_team.get(int(payload.get("team_id") or 0), [])
+                if r.rule.kind in PER_MENTION_KINDS
+            ]
+            if not rules:
+                continue
+            post = await self._post(payload, needs_full=any(r.refine for r in rules))
+            if post is None:
+                continue
+            for active in rules:
+                mention = MentionFacts(
+                    post=post,
+                    topic_id=str(payload.get("topic_id")),
+                    team=active.rule.team,
+                    sentiment=payload.get("sentiment"),
+                    lang=payload.get("lang"),
+                )
+                outcome = on_mention(
+                    active.rule,
+                    active.state,
+                    mention,
+                    now=now,
+                    refine=active.refine,
+                    stream_base_url=self.settings.public_url,
+                )
+                decisions.add(active, outcome)
+        await self._commit(decisions)
+
+    async def _post(self, payload: dict[str, Any], *, needs_full: bool) -> Post | None:
+        try:
+            post = Post(
+                network=str(payload["network"]),
+                id=str(payload["id"]),
+                text=str(payload.get("text") or ""),
+                created_at=parse_datetime(payload.get("created_at")),
+                url=payload.get("url"),
+                author=Author(handle=payload.get("author"), followers=payload.get("followers"))
+                if payload.get("author") or payload.get("followers") is not None
+                else None,
+                lang=payload.get("lang"),
+            )
+        except (KeyError, ValueError) as exc:
+            log.warning("alerter.bad_event", extra={"error": str(exc)})
+            return None
+        if needs_full and len(post.text) >= SNIPPET_CHARS:
+            # A refinement query must see the whole text, not the event's snippet.
+            stored = await asyncio.to_thread(
+                alert_runs.stored_post, self.db, network=post.network, external_id=post.id
+            )
+            if stored is not None:
+                return stored
+        return post
+
+    async def tick(self) -> None:
+        """Spike and sentiment checks, digests that are due, and summaries that came due."""
+        await self.refresh()
+        now = self.clock.now()
+        base = self.settings.public_url
+        decisions = _Decisions()
+        for active in list(self.rules.values()):
+            rule, state = active.rule, active.state
+            if rule.kind in ("spike", "sentiment"):
+                check = await asyncio.to_thread(self.checks.check, active, now)
+                mentions: list[MentionFacts] = []
+                if will_change(rule, state, check, now=now):
+                    mentions = await asyncio.to_thread(
+                        self.checks.mentions,
+                        active,
+                        check.window_start,
+                        check.window_end,
+                        negative_only=rule.kind == "sentiment",
+                    )
+                outcome = on_check(
+                    rule, state, check, now=now, mentions=mentions, stream_base_url=base
+                )
+            elif rule.kind == "digest" and (window := digest_due(rule, state, now=now)):
+                start, end = window
+                total, negative, before = await asyncio.to_thread(
+                    self.checks.digest_counts, active, start, end
+                )
+                sample = await asyncio.to_thread(self.checks.mentions, active, start, end)
+                outcome = on_digest(
+                    rule,
+                    state,
+                    window_start=start,
+                    window_end=end,
+                    total=total,
+                    negative=negative,
+                    previous_total=before,
+                    mentions=sample,
+                    now=now,
+                    stream_base_url=base,
+                )
+            else:
+                outcome = on_tick(rule, state, now=now, stream_base_url=base)
+            decisions.add(active, outcome)
+        await self._commit(decisions)
+
+    async def _commit(self, decisions: _Decisions) -> None:
+        if not decisions:
+            return
+        to_send, event_ids = await asyncio.to_thread(
+            alert_runs.record_decisions,
+            self.db,
+            states=decisions.states,
+            alerts=decisions.alerts,
+            clock=self.clock,
+        )
+        self.stats.alerts += len(to_send)
+        if event_ids:
+            await publish_events(self.db, self.bus, clock=self.clock, ids=event_ids)
+        for recorded in to_send:
+            active = self.rules.get(recorded.rule_id)
+            for channel in active.channels if active else []:
+                task = asyncio.create_task(self._deliver(recorded, channel))
+                self._deliveries.add(task)
+                task.add_done_callback(self._deliveries.discard)
+
+    async def _deliver(self, recorded: Recorded, channel: Channel) -> None:
+        key = (recorded.rule_id, channel.index)
+        slot = self._channel_slots.setdefault(key, asyncio.Semaphore(PER_CHANNEL_CONCURRENCY))
+        # The channel's own slot first: a dead channel waiting out its backoff holds at most
+        # PER_CHANNEL_CONCURRENCY of the shared slots, and healthy channels keep flowing.
+        async with slot, self._slots:
+            result = await deliver(
+                self.notifiers[channel.kind],
+                self.ctx,
+                channel.config,
+                recorded.payload,
+                policy=self.policy,
+            )
+        if result.is_sent:
+            self.stats.sent += 1
+        else:
+            self.stats.failed += 1
+        try:
+            await asyncio.to_thread(
+                alert_runs.record_delivery,
+                self.db,
+                recorded=recorded,
+                channel=channel,
+                result=result,
+                clock=self.clock,
+            )
+        except Exception:  # a lost record must not kill the alerter; it is logged
+            log.exception("alerter.record_delivery_failed", extra={"channel": channel.target})
+
+    async def drain(self, timeout_seconds: float | None = None) -> None:
+        """Wait for the deliveries in flight (tests, shutdown)."""
+        pending = set(self._deliveries)
+        if pending:
+            await asyncio.wait(pending, timeout=timeout_seconds)
+
+    async def close(self, *, grace_seconds: float = 5.0) -> None:
+        """Give deliveries in flight a moment, cancel the rest, close the outbound client."""
+        await self.drain(grace_seconds)
+        for task in list(self._deliveries):
+            task.cancel()
+        await asyncio.gather(*self._deliveries, return_exceptions=True)
+        if self._own_http:
+            await self.ctx.http.aclose()
+
+
+async def run_alerter(runtime: Any, stop: asyncio.Event, **options: Any) -> None:
+    """The alerter role of a process (``slusha serve``, ``slusha worker --alerter``)."""
+    alerter = Alerter(
+        db=runtime.db,
+        bus=runtime.bus,
+        settings=runtime.settings,
+        clock=runtime.clock,
+        **options,
+    )
+    await alerter.run(stop)

@@ -1,0 +1,50 @@
+"""What the web app is built from, kept on ``app.state.slusha``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from jinja2 import Environment
+
+from slusha.clock import Clock
+from slusha.config import Settings
+from slusha.services.auth import SessionPolicy
+from slusha.store.db import Database
+from slusha.web.i18n import Translations
+from slusha.web.live import Broadcaster
+
+
+@dataclass
+class WebState:
+    """Settings, database, clock, templates, translations and the live broadcaster."""
+
+    settings: Settings
+    db: Database
+    clock: Clock
+    templates: Environment
+    translations: Translations
+    broadcaster: Broadcaster
+    registry_factory: Callable[[], Any]
+    policy: SessionPolicy = field(default_factory=SessionPolicy)
+    poll_seconds: float = 2.0
+    _registry: Any = None
+
+    @property
+    def registry(self) -> Any:
+        """The plugin registry, loaded on first use (sources pages)."""
+        if self._registry is None:
+            self._registry = self.registry_factory()
+        return self._registry
+
+
+def session_policy(settings: Settings) -> SessionPolicy:
+    """Session lifetimes and lock-out from the settings."""
+    return SessionPolicy(
+        idle=timedelta(minutes=settings.session_idle_minutes),
+        absolute=timedelta(hours=settings.session_max_hours),
+        max_failures=settings.signin_max_failures,
+        lockout=timedelta(seconds=settings.signin_lockout_seconds),
+    )
