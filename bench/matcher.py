@@ -265,8 +265,8 @@ def main(argv: list[str] | None = None) -> int:
         "(time.perf_counter) and from CPU time (time.process_time), best of 3 passes"
     )
     header = (
-        f"{'queries':>8} {'posts/s':>9} {'per cpu-s':>9} {'cand/post':>9} {'compile':>8} {'add med':>8} "
-        f"{'add max':>8} {'memory':>8} {'baseline':>9} {'ratio':>7} agree"
+        f"{'queries':>8} {'posts/s':>9} {'per cpu-s':>9} {'cand/post':>9} {'compile':>8} "
+        f"{'add med':>8} {'add max':>8} {'memory':>8} {'baseline':>9} {'ratio':>7} agree"
     )
     print(header)
     results = []

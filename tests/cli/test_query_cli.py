@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 import json
 import subprocess
 import sys
@@ -150,16 +149,19 @@ def test_test_missing_file() -> None:
     assert "cannot open" in result.stderr
 
 
-def test_test_stored_says_when_unavailable() -> None:
-    try:
-        module = importlib.import_module("slusha.services.posts")
-    except ImportError:
-        module = None
-    if module is not None and hasattr(module, "iter_recent_posts"):
-        pytest.skip("stored posts are wired; covered by the services tests")
-    result = invoke("query", "test", "acme", "--stored")
-    assert result.exit_code == 2
-    assert "stored posts are not available yet" in result.stderr
+def test_test_stored_matches_the_posts_in_the_database(slusha, tmp_path: Path) -> None:
+    slusha("teams", "add", "PR")
+    slusha("topics", "add", "Acme", "--team", "PR", "--query", "acme OR refund")
+    path = tmp_path / "p.jsonl"
+    path.write_text(
+        "\n".join([_line("1", "acme never sent my refund"), _line("2", "a refund, no brand")]),
+        encoding="utf-8",
+    )
+    assert slusha("import", str(path)).exit_code == 0
+    result = slusha("query", "test", "acme NEAR/3 refund", "--stored")
+    assert result.exit_code == 0, result.output
+    assert "acme never sent my refund" in result.output
+    assert "a refund, no brand" not in result.output
 
 
 def _topics(tmp_path: Path, text: str) -> Path:

@@ -6,7 +6,16 @@ import importlib
 
 import click
 
-MODULES: tuple[str, ...] = ("config_cmds", "org", "ingest", "serve", "sources", "query", "enrich")
+MODULES: tuple[str, ...] = (
+    "config_cmds",
+    "org",
+    "ingest",
+    "serve",
+    "sources",
+    "query",
+    "enrich",
+    "alerts",
+)
 
 
 def register(group: click.Group) -> None:

@@ -15,7 +15,6 @@ or an array of tables::
 
 from __future__ import annotations
 
-import importlib
 import json
 import sys
 import tomllib
@@ -172,18 +171,11 @@ def test_command(query: str, file: str | None, stored: bool, limit: int) -> None
 
 
 def _stored_posts(limit: int) -> Iterator[Post]:
-    # --stored: wired by the lead once services.posts offers iter_recent_posts; imported
-    # here, lazily, so the CLI works without a database until then.
-    try:
-        iter_recent_posts = importlib.import_module("slusha.services.posts").iter_recent_posts
-    except (ImportError, AttributeError):
-        fail(
-            "stored posts are not available yet; test against a file instead: "
-            "slusha query test QUERY FILE"
-        )
-        raise
-    settings = get_settings()
-    return iter(iter_recent_posts(settings, limit))
+    from slusha.cli.context import open_db
+    from slusha.services.posts import recent_posts
+
+    db = open_db(get_settings())
+    return iter(recent_posts(db, limit=limit))
 
 
 def load_topics(text: str) -> dict[str, str]:

@@ -472,3 +472,27 @@ def list_deliveries(
             )
             for d, a in store_alerts.list_deliveries(tx.session, rule_id=row.id, limit=limit)
         ]
+
+
+def team_name(db: Database, *, team_id: int) -> str:
+    """The name of team ``team_id``; ``NotFound`` when there is none."""
+    with db.transaction() as tx:
+        team = tx.session.get(Team, team_id)
+        if team is None:
+            raise NotFound(f"no team with id {team_id}")
+        return team.name
+
+
+def team_id_of(db: Database, *, rule_id: int) -> int:
+    """The team that owns rule ``rule_id``; ``NotFound`` when there is none."""
+    with db.transaction() as tx:
+        row = store_alerts.get_rule(tx.session, rule_id=rule_id)
+        if row is None:
+            raise NotFound(f"no alert rule {rule_id}")
+        return row.team_id
+
+
+def rule_teams(db: Database) -> dict[int, int]:
+    """``{rule id: team id}`` of every rule."""
+    with db.transaction() as tx:
+        return {row.id: team.id for row, team in store_alerts.list_rules(tx.session)}
