@@ -8,11 +8,11 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
+from tests.support.databases import PostgresTemplate
 
 from slusha.store import migrations
 from slusha.store.db import Database
 from slusha.store.schema import Base
-from tests.support.databases import PostgresTemplate
 
 # Objects the migrations add on purpose that the ORM models do not describe.
 EXTRA_OBJECTS = {"posts_fts", "search_vector", "ix_posts_search_vector"}
@@ -92,3 +92,37 @@ def test_unreachable_database_says_what_to_do() -> None:
         db.check()
     assert "SLUSHA_DATABASE_URL" in str(info.value)
     assert info.value.code == "db_unreachable"
+
+
+def test_two_writers_on_sqlite_wait_for_each_other_instead_of_failing(tmp_path: Path) -> None:
+    import threading
+
+    from slusha.clock import SystemClock
+    from slusha.store.audit import record_action
+
+    db = Database(f"sqlite:///{tmp_path / 'writers.db'}")
+    migrations.upgrade(db)
+    errors: list[BaseException] = []
+
+    def write(name: str) -> None:
+        try:
+            for i in range(40):
+                with db.transaction() as tx:
+                    # Read first, then write: the pattern that fails under deferred BEGIN.
+                    tx.session.execute(text("SELECT count(*) FROM audit_log")).scalar()
+                    record_action(
+                        tx.session, at=SystemClock().now(), actor=name, action="x",
+                        target_type="t", target_id=i,
+                    )
+        except BaseException as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=write, args=(f"w{n}",)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    with db.read() as tx:
+        assert tx.session.execute(text("SELECT count(*) FROM audit_log")).scalar() == 160
+    db.dispose()

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import sqlite3
 import shutil
 import uuid
 from pathlib import Path
@@ -93,9 +95,10 @@ class SqliteTemplate:
         self.path = directory / "template.db"
         db = Database(f"sqlite:///{self.path}")
         migrations.upgrade(db)
-        with db.engine.connect() as conn:
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         db.dispose()
+        # Fold the WAL into the file so that copying the one file copies the whole database.
+        with contextlib.closing(sqlite3.connect(self.path)) as conn:
+            conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
     def fresh(self, directory: Path) -> Database:
         """A copy of the migrated file in ``directory``."""

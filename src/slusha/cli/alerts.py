@@ -149,13 +149,13 @@ def _state(enabled: bool, snoozed_until: datetime | None, incident_open: bool) -
 @click.argument("name_or_id")
 def alerts_test(name_or_id: str) -> None:
     """Send a sample alert through every channel of a rule; exit 1 when one fails."""
-    from slusha.services.alerts import test_rule
+    from slusha.services.alerts import send_test_alerts
 
     settings = get_settings()
     db = open_db(settings)
     try:
         results = asyncio.run(
-            test_rule(db, name_or_id=name_or_id, settings=settings, clock=cli_clock())
+            send_test_alerts(db, name_or_id=name_or_id, settings=settings, clock=cli_clock())
         )
     except SlushaError as exc:
         fail(str(exc))

@@ -15,6 +15,8 @@ MODULES: tuple[str, ...] = (
     "query",
     "enrich",
     "alerts",
+    "inbox",
+    "web",
 )
 
 

@@ -105,6 +105,7 @@ def demo_cmd(
     load_history(settings, posts=posts)
     out = console(stderr=True)
     out.print(
+        f"open [bold]http://{settings.host}:{settings.port}/[/] in a browser\n"
         "demo sign-in: user [bold]demo[/], password [bold]slusha-demo[/]\n"
         "new mentions appear below as they arrive (Ctrl-C stops)"
     )

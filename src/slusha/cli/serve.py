@@ -81,6 +81,10 @@ async def serve_async(
         tasks.append(asyncio.create_task(run_outbox_relay(runtime, stop)))
     if role in ("all", "connectors"):
         tasks.append(asyncio.create_task(run_connectors(runtime, stop)))
+    if role in ("all", "web"):
+        from slusha.cli.web import run_web
+
+        tasks.append(asyncio.create_task(run_web(runtime, stop)))
     if role in ("all", "alerter"):
         from slusha.pipeline.alerter import run_alerter
 

@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import itertools
 import re
+import unicodedata
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
 from slusha.enrich.text import clean, fold
 
-FEATURE_VERSION = 1
+FEATURE_VERSION = 2
 
 _EMOJI = "\U0001f000-\U0001faff\u2600-\u27bf\u2b50\u2b55\u2764\u203c\u2049\u3030\u303d"
 TOKEN_RE = re.compile(
@@ -54,6 +56,18 @@ NEGATORS: frozenset[str] = frozenset(
     }
 )  # fmt: skip
 NEGATION_SCOPE = 3
+_NAME_NOISE = frozenset({"face", "with", "sign", "and", "of", "the", "symbol", "symbols", "on"})
+
+
+@lru_cache(maxsize=4096)
+def emoji_words(emoji: str) -> tuple[str, ...]:
+    """The words of an emoji's Unicode name (``👎`` -> thumbs, down), shared with English text.
+
+    Old training tweets hold few of today's emoji; their names carry the English words the
+    model has learnt (``BROKEN HEART``, ``POUTING FACE``, ``LOUDLY CRYING FACE``).
+    """
+    name = unicodedata.name(emoji, "").lower()
+    return tuple(w for w in name.split() if w not in _NAME_NOISE and w.isalpha())
 
 
 def tokens(text: str) -> list[str]:
@@ -70,7 +84,10 @@ def tokens(text: str) -> list[str]:
             out.append(token.replace("’", "'"))
             scope = NEGATION_SCOPE
             continue
-        if scope and token[0].isalnum() and token not in ("xurl", "xuser"):
+        if _EMOJI_RE.fullmatch(token):
+            out.append(token)
+            out.extend(emoji_words(token))
+        elif scope and token[0].isalnum() and token not in ("xurl", "xuser"):
             out.append("not_" + token)
             scope -= 1
         else:

@@ -92,7 +92,8 @@ class LinearSentimentModel:
                 "(reinstall slusha, or train one with 'python -m slusha.enrich.train')"
             )
         try:
-            with np.load(path, allow_pickle=False) as archive:
+            # np.load leaks its own handle on a damaged zip; this one is always closed.
+            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
                 meta = json.loads(str(archive["meta"]))
                 weights = archive["weights"]
                 bias = archive["bias"]

@@ -36,7 +36,7 @@ from slusha.domain.alerts import (
 from slusha.domain.alerts.rules import PER_MENTION_KINDS
 from slusha.domain.post import Author, Post, parse_datetime
 from slusha.errors import TransientError
-from slusha.notifiers.delivery import RetryPolicy, deliver
+from slusha.notifiers.delivery import DeliveryResult, RetryPolicy, deliver
 from slusha.pipeline.alert_checks import WindowChecks
 from slusha.plugins.net import HttpClient
 from slusha.services import alert_runs
@@ -122,6 +122,8 @@ class Alerter:
         self._slots = asyncio.Semaphore(settings.alert_delivery_concurrency)
         self._channel_slots: dict[tuple[int, int], asyncio.Semaphore] = {}
         self._deliveries: set[asyncio.Task[None]] = set()
+        self._results: list[tuple[Recorded, Channel, DeliveryResult]] = []
+        self._recorder: asyncio.Task[None] | None = None
         self.stats = AlerterStats()
 
     async def start(self) -> None:
@@ -338,23 +340,28 @@ class Alerter:
             self.stats.sent += 1
         else:
             self.stats.failed += 1
-        try:
-            await asyncio.to_thread(
-                alert_runs.record_delivery,
-                self.db,
-                recorded=recorded,
-                channel=channel,
-                result=result,
-                clock=self.clock,
-            )
-        except Exception:  # a lost record must not kill the alerter; it is logged
-            log.exception("alerter.record_delivery_failed", extra={"channel": channel.target})
+        self._results.append((recorded, channel, result))
+        if self._recorder is None or self._recorder.done():
+            self._recorder = asyncio.create_task(self._record_results())
+
+    async def _record_results(self) -> None:
+        # One writer task: results that arrive while it writes go into the next transaction.
+        while self._results:
+            batch, self._results = self._results, []
+            try:
+                await asyncio.to_thread(
+                    alert_runs.record_deliveries, self.db, results=batch, clock=self.clock
+                )
+            except Exception:  # a lost record must not kill the alerter; it is logged
+                log.exception("alerter.record_delivery_failed", extra={"results": len(batch)})
 
     async def drain(self, timeout_seconds: float | None = None) -> None:
-        """Wait for the deliveries in flight (tests, shutdown)."""
+        """Wait for the deliveries in flight and their records (tests, shutdown)."""
         pending = set(self._deliveries)
         if pending:
             await asyncio.wait(pending, timeout=timeout_seconds)
+        if self._recorder is not None:
+            await asyncio.wait({self._recorder}, timeout=timeout_seconds)
 
     async def close(self, *, grace_seconds: float = 5.0) -> None:
         """Give deliveries in flight a moment, cancel the rest, close the outbound client."""

@@ -87,7 +87,7 @@ def enrich_and_route(
                 lang=extra.lang,
                 sentiment=sentiment.label if sentiment else None,
                 sentiment_score=round(float(sentiment.score), 4) if sentiment else None,
-                routes=topics.route(topic_ids),
+                routes=topics.route(topic_ids, post),
                 source_id=source_id,
             )
         )

@@ -1,15 +1,25 @@
-"""The live topic index: the compiled matcher plus topic -> team routing, kept in step."""
+"""The live topic index: the compiled matcher plus topic -> team routing, kept in step.
+
+Routing rules (``domain/routing.py``) are loaded with the topics and their queries compiled
+into a second matcher, so one look at a post tells which rules apply to it.
+"""
 
 from __future__ import annotations
 
+import logging
 import time
 from dataclasses import dataclass
 from typing import Any
 
-from slusha.query import Matcher
+from slusha.domain.routing import RoutingRule, TopicRef, decide
+from slusha.query import Matcher, QuerySyntaxError
+from slusha.services.routing import to_domain as rule_to_domain
+from slusha.store import routing as store_routing
 from slusha.store import topics as store_topics
 from slusha.store.db import Database
 from slusha.store.posts import Routed
+
+log = logging.getLogger("slusha.pipeline.routing")
 
 REFRESH_SECONDS = 2.0
 
@@ -22,6 +32,7 @@ class TopicInfo:
     name: str
     query: str
     team_id: int
+    kind: str = "brand"
 
 
 class TopicIndex:
@@ -32,7 +43,9 @@ class TopicIndex:
         self.refresh_seconds = refresh_seconds
         self.matcher = Matcher({})
         self.topics: dict[int, TopicInfo] = {}
-        self._version: tuple[int, Any] | None = None
+        self.rules: list[RoutingRule] = []
+        self.rule_matcher = Matcher({})
+        self._version: tuple[Any, ...] | None = None
         self._checked_at = 0.0
 
     def refresh(self, *, force: bool = False) -> bool:
@@ -41,13 +54,20 @@ class TopicIndex:
         if not force and now - self._checked_at < self.refresh_seconds:
             return False
         self._checked_at = now
-        with self.db.transaction() as tx:
-            version = store_topics.topics_version(tx.session)
+        with self.db.read() as tx:
+            version = (
+                *store_topics.topics_version(tx.session),
+                *store_routing.rules_version(tx.session),
+            )
             if version == self._version and not force:
                 return False
             rows = store_topics.list_topics(tx.session, enabled_only=True)
+            rules = [
+                rule_to_domain(r) for r in store_routing.list_rules(tx.session, enabled_only=True)
+            ]
+        self._load_rules(rules)
         wanted = {
-            topic.id: TopicInfo(topic.id, topic.name, topic.query, topic.team_id)
+            topic.id: TopicInfo(topic.id, topic.name, topic.query, topic.team_id, topic.kind)
             for topic, _team in rows
         }
         for topic_id, info in list(self.topics.items()):
@@ -65,6 +85,33 @@ class TopicIndex:
         """Ids of the topics the post matches."""
         return sorted(int(t) for t in self.matcher.match(post))
 
-    def route(self, topic_ids: list[int]) -> list[Routed]:
-        """Each matched topic goes to its owning team (routing rules refine this later)."""
-        return [Routed(topic_id=t, team_id=self.topics[t].team_id) for t in topic_ids]
+    def _load_rules(self, rules: list[RoutingRule]) -> None:
+        # A handful of rules: rebuilding their matcher on any change is cheaper than diffing.
+        matcher = Matcher({})
+        kept = []
+        for rule in rules:
+            try:
+                matcher.add(str(rule.id), rule.query)
+            except QuerySyntaxError as exc:
+                log.error("routing rule %r has a query that no longer compiles: %s", rule.name, exc)
+                continue
+            kept.append(rule)
+        self.rules = kept
+        self.rule_matcher = matcher
+
+    def route(self, topic_ids: list[int], post: Any = None) -> list[Routed]:
+        """Where the post's mentions go: each topic's team, refined by the routing rules."""
+        if post is None or not self.rules:
+            return [Routed(topic_id=t, team_id=self.topics[t].team_id) for t in topic_ids]
+        matched = {int(r) for r in self.rule_matcher.match(post)}
+        refs = [TopicRef(t, self.topics[t].team_id, self.topics[t].kind) for t in topic_ids]
+        return [
+            Routed(
+                topic_id=d.topic_id,
+                team_id=d.team_id,
+                priority=d.priority,
+                status=d.status,
+                tags=d.tags,
+            )
+            for d in decide(refs, self.rules, matched)
+        ]

@@ -151,24 +151,29 @@ def _matching(alerts: Sequence[NewAlert], recorded: list[Recorded]) -> list[NewA
     return [by_key[r.payload["id"]] for r in recorded]
 
 
-def record_delivery(
-    db: Database, *, recorded: Recorded, channel: Channel, result: DeliveryResult, clock: Clock
+def record_deliveries(
+    db: Database,
+    *,
+    results: Sequence[tuple[Recorded, Channel, DeliveryResult]],
+    clock: Clock,
 ) -> None:
-    """Store one delivery result (the admin page shows the channel's last one as its health)."""
+    """Store delivery results in one transaction (the admin page shows each channel's last one
+    as its health); batched because SQLite has one writer and the pipeline needs it more."""
     with db.transaction() as tx:
-        store_alerts.add_delivery(
-            tx.session,
-            rule_id=recorded.rule_id,
-            alert_row_id=recorded.alert_row_id,
-            channel_index=channel.index,
-            channel=channel.kind,
-            target=channel.target,
-            status=result.status,
-            attempts=result.attempts,
-            reason=result.reason,
-            message=result.message,
-            at=clock.now(),
-        )
+        for recorded, channel, result in results:
+            store_alerts.add_delivery(
+                tx.session,
+                rule_id=recorded.rule_id,
+                alert_row_id=recorded.alert_row_id,
+                channel_index=channel.index,
+                channel=channel.kind,
+                target=channel.target,
+                status=result.status,
+                attempts=result.attempts,
+                reason=result.reason,
+                message=result.message,
+                at=clock.now(),
+            )
 
 
 def hourly_history(

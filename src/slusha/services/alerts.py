@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from slusha.clock import Clock
@@ -274,7 +274,8 @@ def _change(
         row = _one_rule(tx.session, name_or_id=name_or_id, team_id=team_id)
         for key, value in values.items():
             setattr(row, key, value)
-        row.updated_at = now
+        # Strictly later, even on a stopped clock: the alerter reloads when this moves.
+        row.updated_at = max(now, row.updated_at + timedelta(microseconds=1))
         record_action(
             tx.session,
             at=now,
@@ -347,7 +348,7 @@ class ChannelTest:
     result: DeliveryResult
 
 
-async def test_rule(
+async def send_test_alerts(
     db: Database,
     *,
     name_or_id: str,

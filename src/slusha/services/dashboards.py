@@ -73,9 +73,7 @@ def chart(
                 "y": {"field": "mentions", "type": "quantitative", "title": None},
             }, values)  # fmt: skip
         elif name == "sentiment":
-            rows = store_dashboards.rollup_counts(
-                session, group_by=["hour", "sentiment"], **common
-            )
+            rows = store_dashboards.rollup_counts(session, group_by=["hour", "sentiment"], **common)
             grouped = _by_day(rows)
             values = [
                 {"day": k[0], "sentiment": k[1] or "unknown", "mentions": v}

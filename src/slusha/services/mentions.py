@@ -60,7 +60,7 @@ def resolve_filter(db: Database, query: MentionQuery, *, clock: Clock) -> Mentio
             f"unknown network {query.network!r} (one of: {', '.join(sorted(NETWORKS))})"
         )
     topic_ids = team_ids = None
-    with db.transaction() as tx:
+    with db.read() as tx:
         if query.topic is not None:
             topic = store_topics.get_topic(tx.session, name_or_id=query.topic)
             if topic is None:
@@ -108,7 +108,7 @@ def find_mentions(
 ) -> list[dict[str, Any]]:
     """Mentions matching the filters, newest first."""
     filters = resolve_filter(db, query, clock=clock)
-    with db.transaction() as tx:
+    with db.read() as tx:
         rows = list_mentions(tx.session, filters=filters, limit=limit)
         return [mention_row(*row) for row in rows]
 
@@ -117,7 +117,7 @@ def search_posts(db: Database, *, words: str, limit: int = 50) -> list[dict[str,
     """Stored posts containing every word, newest first."""
     if not store_search.search_terms(words):
         raise InputError("give at least one word to search for")
-    with db.transaction() as tx:
+    with db.read() as tx:
         posts = store_search.search_posts(tx.session, words=words, limit=limit)
         return [
             {

@@ -19,7 +19,7 @@ async def publish_events(
     A crash between publishing and marking publishes an event twice; consumers dedupe on the
     event id (it is also the JetStream message id).
     """
-    with db.transaction() as tx:
+    with db.read() as tx:
         if ids is None:
             events = store_events.unpublished_events(tx.session, limit=limit)
         else:

@@ -9,6 +9,7 @@ from typing import Any
 
 from slusha.clock import Clock
 from slusha.domain.post import Post
+from slusha.services import inbox_save
 from slusha.store import events as store_events
 from slusha.store import posts as store_posts
 from slusha.store.db import Database
@@ -73,10 +74,12 @@ def record_batch(
         saved = store_posts.save_posts(session, records=records, now=now, day=day)
         outcome.new_posts = saved.new_posts
         outcome.duplicates = saved.updated_posts
+        new_unmatched: list[Post] = []
         if unmatched:
             known = store_posts.existing_post_ids(
                 session, keys=[(p.network, p.id) for p in unmatched]
             )
+            new_unmatched = [p for p in unmatched if (p.network, p.id) not in known]
             edits = [PostRecord(post=p) for p in unmatched if (p.network, p.id) in known]
             if edits:
                 store_posts.update_posts(session, records=edits, ids=known, now=now)
@@ -95,6 +98,9 @@ def record_batch(
             (EVENT_MENTION_CREATED, mention_event(m, by_key[(m.network, m.external_id)]))
             for m in saved.new_mentions
         ]
+        events += inbox_save.after_save(
+            session, records=records, saved=saved, now=now, new_unmatched=new_unmatched
+        )
         outcome.event_ids = store_events.add_events(session, events=events, now=now)
         outcome.new_mentions = saved.new_mentions
     return outcome
@@ -102,5 +108,5 @@ def record_batch(
 
 def recent_posts(db: Database, *, limit: int = 1000) -> list[Post]:
     """The newest stored posts in the post format (for ``query test --stored`` and the editor)."""
-    with db.transaction() as tx:
+    with db.read() as tx:
         return store_posts.recent_posts(tx.session, limit=limit)

@@ -45,13 +45,13 @@ def ensure_team(db: Database, *, name: str, clock: Clock, actor: str = "cli") ->
 
 def list_teams(db: Database) -> list[Team]:
     """All teams by name."""
-    with db.transaction() as tx:
+    with db.read() as tx:
         return store_teams.list_teams(tx.session)
 
 
 def find_team(db: Database, *, name: str) -> Team:
     """The team with this name, or ``InputError`` listing the teams there are."""
-    with db.transaction() as tx:
+    with db.read() as tx:
         team = store_teams.get_team_by_name(tx.session, name=name)
         if team is None:
             names = [t.name for t in store_teams.list_teams(tx.session)]

@@ -71,9 +71,15 @@ def list_tokens(db: Database, *, user_id: int | None = None) -> list[TokenView]:
     with db.transaction() as tx:
         return [
             TokenView(
-                t.id, t.label, t.prefix, t.scope, u.username, t.created_at, t.last_used_at,
+                t.id,
+                t.label,
+                t.prefix,
+                t.scope,
+                u.username,
+                t.created_at,
+                t.last_used_at,
                 t.revoked_at,
-            )  # fmt: skip
+            )
             for t, u in store_tokens.list_tokens(tx.session, user_id=user_id)
         ]
 

@@ -100,5 +100,5 @@ def set_topic_enabled(
 
 def list_topics(db: Database, *, enabled_only: bool = False) -> list[tuple[Topic, Team]]:
     """Topics with their teams."""
-    with db.transaction() as tx:
+    with db.read() as tx:
         return store_topics.list_topics(tx.session, enabled_only=enabled_only)

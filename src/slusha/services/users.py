@@ -87,5 +87,5 @@ def create_user(
 
 def list_users(db: Database) -> list[tuple[User, list[tuple[str, str]]]]:
     """Members with their (team, role) pairs."""
-    with db.transaction() as tx:
+    with db.read() as tx:
         return store_users.list_users(tx.session)

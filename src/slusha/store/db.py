@@ -36,8 +36,11 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 
 
 def _sqlite_begin(conn: Any) -> None:
-    # pysqlite's own transaction handling defers BEGIN; take the write lock up front instead.
-    conn.exec_driver_sql("BEGIN")
+    # A deferred transaction that later writes cannot wait for the lock (SQLite answers BUSY at
+    # once to avoid a deadlock), so writers take the lock up front and wait for it (busy
+    # timeout); read-only transactions stay deferred and never block anyone under WAL.
+    read_only = conn.get_execution_options().get("slusha_read_only", False)
+    conn.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 class Database:
@@ -64,6 +67,9 @@ class Database:
             event.listen(self.engine, "connect", _on_sqlite_connect)
             event.listen(self.engine, "begin", _sqlite_begin)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._read_sessions = sessionmaker(
+            self.engine.execution_options(slusha_read_only=True), expire_on_commit=False
+        )
 
     @property
     def is_sqlite(self) -> bool:
@@ -95,7 +101,18 @@ class Database:
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
         """A session in a transaction; hooks added with ``after_commit`` run only on commit."""
-        session = self._sessions()
+        with self._transaction(self._sessions) as tx:
+            yield tx
+
+    @contextmanager
+    def read(self) -> Iterator[Transaction]:
+        """A transaction that only reads: on SQLite it never waits for, or blocks, a writer."""
+        with self._transaction(self._read_sessions) as tx:
+            yield tx
+
+    @contextmanager
+    def _transaction(self, factory: sessionmaker[Session]) -> Iterator[Transaction]:
+        session = factory()
         tx = Transaction(session)
         try:
             with session.begin():

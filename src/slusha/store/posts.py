@@ -28,6 +28,7 @@ class Routed:
     team_id: int
     priority: str = "normal"
     status: str = "new"
+    tags: tuple[str, ...] = ()
 
 
 @dataclass(slots=True)
@@ -64,6 +65,7 @@ class SaveResult:
     updated_posts: int = 0
     new_mentions: list[NewMention] = field(default_factory=list)
     post_ids: dict[tuple[str, str], int] = field(default_factory=dict)
+    new_keys: set[tuple[str, str]] = field(default_factory=set)  # (network, id) inserted now
 
 
 def _row(record: PostRecord, now: datetime) -> dict[str, Any]:
@@ -138,6 +140,7 @@ def save_posts(
         rows = session.execute(stmt, [_row(r, now) for r in fresh]).all()
         inserted = {(network, ext): pid for pid, network, ext in rows}
         result.new_posts = len(inserted)
+        result.new_keys = set(inserted)
         raced = [r for r in fresh if (r.post.network, r.post.id) not in inserted]
         if raced:  # another worker inserted them between our read and our write
             known.update(
@@ -215,6 +218,7 @@ def _add_mentions(
                     "post_id": post_id,
                     "topic_id": route.topic_id,
                     "team_id": route.team_id,
+                    "routed_team_id": route.team_id,
                     "network": post.network,
                     "posted_at": post.created_at,
                     "status": route.status,
@@ -231,7 +235,7 @@ def _add_mentions(
     table = Mention.__table__
     stmt = (
         insert_for(session, table)  # type: ignore[arg-type]
-        .on_conflict_do_nothing(index_elements=["post_id", "topic_id"])
+        .on_conflict_do_nothing(index_elements=["post_id", "topic_id", "routed_team_id"])
         .returning(table.c.id, table.c.post_id, table.c.topic_id, table.c.team_id)
     )
     by_post = {

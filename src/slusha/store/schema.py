@@ -152,6 +152,7 @@ class Post(Base):
     __table_args__ = (
         UniqueConstraint("network", "external_id"),
         Index("ix_posts_created_at", "created_at"),
+        Index("ix_posts_network_thread", "network", "thread"),  # conversations (0005)
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     network: Mapped[str] = mapped_column(String(20))
@@ -186,16 +187,22 @@ class Mention(Base):
 
     __tablename__ = "mentions"
     __table_args__ = (
-        UniqueConstraint("post_id", "topic_id"),
+        # One mention per post, topic and team routing chose (inbox migration, 0005): a rule
+        # may send a post to several teams, and a handover changes team_id, not this key.
+        UniqueConstraint("post_id", "topic_id", "routed_team_id"),
         Index("ix_mentions_team_posted", "team_id", "posted_at"),
         Index("ix_mentions_topic_posted", "topic_id", "posted_at"),
         Index("ix_mentions_posted", "posted_at"),
         Index("ix_mentions_team_status", "team_id", "status"),
+        # The team inbox and the "mine" view, newest first (0005).
+        Index("ix_mentions_team_status_posted", "team_id", "status", "posted_at"),
+        Index("ix_mentions_assignee_status_posted", "assignee_id", "status", "posted_at"),
     )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    routed_team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))  # routing's choice
     # Copied from the post so that stream filters and paging use one index.
     network: Mapped[str] = mapped_column(String(20))
     posted_at: Mapped[datetime]
@@ -390,3 +397,170 @@ class AlertDelivery(Base):
     reason: Mapped[str | None] = mapped_column(String(50))
     message: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime]
+
+
+# --- The team inbox (migration 0005) -------------------------------------------------------
+
+REPLY_STATUSES = ("pending", "sent", "failed")
+PRESENCE_ACTIVITIES = ("viewing", "replying")
+
+
+class RoutingRuleRecord(Base):
+    """An ordered routing rule of the organisation: a query, conditions and actions (JSON)."""
+
+    __tablename__ = "routing_rules"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    position: Mapped[int] = mapped_column(Integer, index=True)
+    query: Mapped[str] = mapped_column(Text)
+    conditions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    actions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    stop: Mapped[bool] = mapped_column(Boolean, default=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_by: Mapped[str] = mapped_column(String(150))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class MentionTag(Base):
+    """A tag on a mention (from a routing rule or a member)."""
+
+    __tablename__ = "mention_tags"
+    __table_args__ = (UniqueConstraint("mention_id", "tag"), Index("ix_mention_tags_tag", "tag"))
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id", ondelete="CASCADE"))
+    tag: Mapped[str] = mapped_column(String(50))
+
+
+class MentionNote(Base):
+    """An internal note on a mention; ``@username`` mentions notify those members."""
+
+    __tablename__ = "mention_notes"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mention_id: Mapped[int] = mapped_column(
+        ForeignKey("mentions.id", ondelete="CASCADE"), index=True
+    )
+    author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(150))
+    text: Mapped[str] = mapped_column(Text)
+    mentioned_user_ids: Mapped[list[int]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+
+
+class MentionHistory(Base):
+    """One change of a mention's work state (status, assignee, team, priority), for SLA."""
+
+    __tablename__ = "mention_history"
+    __table_args__ = (Index("ix_mention_history_mention_at", "mention_id", "at"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id", ondelete="CASCADE"))
+    at: Mapped[datetime]
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    actor: Mapped[str] = mapped_column(String(150))
+    field: Mapped[str] = mapped_column(String(20))  # status | assignee | team | priority
+    old_value: Mapped[str | None] = mapped_column(String(200))
+    new_value: Mapped[str | None] = mapped_column(String(200))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class SavedReply(Base):
+    """A team's saved reply with placeholders ({author}, {topic}, {team})."""
+
+    __tablename__ = "saved_replies"
+    __table_args__ = (UniqueConstraint("team_id", "name"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[str] = mapped_column(String(150))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class ReplyRecord(Base):
+    """An outgoing reply: the key is stored before the first attempt, so it is sent once."""
+
+    __tablename__ = "replies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mention_id: Mapped[int] = mapped_column(
+        ForeignKey("mentions.id", ondelete="CASCADE"), index=True
+    )
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    network: Mapped[str] = mapped_column(String(20))
+    source_id: Mapped[int | None] = mapped_column(ForeignKey("sources.id", ondelete="SET NULL"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    author: Mapped[str] = mapped_column(String(150))
+    text: Mapped[str] = mapped_column(Text)
+    idempotency_key: Mapped[str] = mapped_column(String(100), unique=True)
+    status: Mapped[str] = mapped_column(String(10), default="pending")
+    external_id: Mapped[str | None] = mapped_column(String(512))
+    url: Mapped[str | None] = mapped_column(Text)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    sent_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime]
+
+
+class SlaPolicy(Base):
+    """A team's response-time targets in business minutes, its hours and time zone."""
+
+    __tablename__ = "sla_policies"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), unique=True)
+    first_response_minutes: Mapped[int | None] = mapped_column(Integer)
+    resolution_minutes: Mapped[int | None] = mapped_column(Integer)
+    hours: Mapped[str] = mapped_column(String(500), default="24/7")
+    timezone: Mapped[str] = mapped_column(String(64), default="UTC")
+    warn_before_minutes: Mapped[int] = mapped_column(Integer, default=15)
+    reassign_after_minutes: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class Holiday(Base):
+    """A day off (a local date) for one team, or for every team when ``team_id`` is empty."""
+
+    __tablename__ = "holidays"
+    __table_args__ = (UniqueConstraint("team_id", "day"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    day: Mapped[str] = mapped_column(String(10))  # YYYY-MM-DD
+    name: Mapped[str] = mapped_column(String(200), default="")
+
+
+class MentionTimer(Base):
+    """The response-time clock of one mention: deadlines, when they stopped, warnings sent."""
+
+    __tablename__ = "mention_timers"
+    __table_args__ = (Index("ix_mention_timers_team_started", "team_id", "started_at"),)
+    mention_id: Mapped[int] = mapped_column(
+        ForeignKey("mentions.id", ondelete="CASCADE"), primary_key=True
+    )
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    started_at: Mapped[datetime]
+    first_response_due_at: Mapped[datetime | None]
+    resolution_due_at: Mapped[datetime | None]
+    first_response_at: Mapped[datetime | None]
+    resolved_at: Mapped[datetime | None]
+    first_response_seconds: Mapped[float | None] = mapped_column(Float)  # business seconds
+    resolution_seconds: Mapped[float | None] = mapped_column(Float)
+    responder_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    resolver_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    assigned_at: Mapped[datetime | None]
+    warned: Mapped[str] = mapped_column(String(50), default="")  # "first,resolution"
+    breached: Mapped[str] = mapped_column(String(50), default="")
+    escalated_at: Mapped[datetime | None]
+    next_check_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class MentionPresence(Base):
+    """Who is looking at or replying to a mention now (rows expire)."""
+
+    __tablename__ = "mention_presence"
+    __table_args__ = (UniqueConstraint("mention_id", "user_id"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    mention_id: Mapped[int] = mapped_column(ForeignKey("mentions.id", ondelete="CASCADE"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    activity: Mapped[str] = mapped_column(String(10))
+    expires_at: Mapped[datetime] = mapped_column(index=True)

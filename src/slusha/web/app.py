@@ -112,7 +112,7 @@ def _install_errors(app: FastAPI) -> None:
         assert isinstance(exc, StarletteHTTPException)
         detail = str(exc.detail)
         if _is_api(request):
-            return problem(exc.status_code, detail, headers=exc.headers)
+            return problem(exc.status_code, detail, headers=dict(exc.headers or {}) or None)
         return await run_in_threadpool(_page_error, request, exc.status_code, detail)
 
     app.add_exception_handler(SlushaError, slusha_error)
@@ -179,9 +179,9 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     _install_errors(app)
 
-    from slusha.web.api import dashboards, me, mentions, org, topics
+    from slusha.web.api import alerts, dashboards, me, mentions, org, topics
 
-    for module in (mentions, topics, org, dashboards, me):
+    for module in (mentions, topics, org, dashboards, me, alerts):
         app.include_router(module.router, prefix=API_PREFIX)
     if submit is not None:
         from slusha.services.sources import load_ingest_keys

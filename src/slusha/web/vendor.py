@@ -8,6 +8,7 @@ from pathlib import Path
 
 _lock = threading.Lock()
 _bundle: bytes | None = None
+SNIPPET = "window.vegaEmbed = vegaEmbed; window.vega = vega; window.vegaLite = vegaLite;"
 
 
 def vega_bundle() -> bytes:
@@ -19,11 +20,11 @@ def vega_bundle() -> bytes:
         import vl_convert
 
         version = f"{vl_convert.get_vega_version()}-{vl_convert.get_vega_embed_version()}"
-        cache = Path(tempfile.gettempdir()) / f"slusha-vega-bundle-{version}.js"
+        cache = Path(tempfile.gettempdir()) / f"slusha-vega-bundle-{version}-1.js"
         if cache.exists():
             _bundle = cache.read_bytes()
         else:
-            _bundle = vl_convert.javascript_bundle().encode("utf-8")
+            _bundle = vl_convert.javascript_bundle(SNIPPET).encode("utf-8")
             partial = cache.with_suffix(".tmp")
             partial.write_bytes(_bundle)
             partial.replace(cache)

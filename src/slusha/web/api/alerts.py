@@ -234,7 +234,7 @@ async def test_rule(
     rule_id: Id, caller: Caller = Depends(checked_caller), state: WebState = Depends(web_state)
 ) -> list[dict[str, Any]]:
     _rule_for(state, caller.principal, rule_id, "topics.write")
-    results = await alert_service.test_rule(
+    results = await alert_service.send_test_alerts(
         state.db,
         name_or_id=str(rule_id),
         settings=state.settings,

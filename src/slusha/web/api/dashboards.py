@@ -30,9 +30,7 @@ def org_chart(
     )
 
 
-@router.get(
-    "/dashboards/teams/{team_id}/{chart}", response_model=ChartRead, summary="Team chart"
-)
+@router.get("/dashboards/teams/{team_id}/{chart}", response_model=ChartRead, summary="Team chart")
 def team_chart(
     team_id: Id,
     chart: ChartName,

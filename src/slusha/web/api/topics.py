@@ -32,7 +32,9 @@ def list_topics(
 
 @router.post("/topics", response_model=TopicRead, status_code=201, summary="Create a topic")
 def create_topic(
-    body: TopicCreate, caller: Caller = Depends(checked_caller), state: WebState = Depends(web_state)
+    body: TopicCreate,
+    caller: Caller = Depends(checked_caller),
+    state: WebState = Depends(web_state),
 ) -> dict[str, Any]:
     return topic_editor.add_topic(
         state.db, principal=caller.principal, name=body.name, team_id=body.team_id,

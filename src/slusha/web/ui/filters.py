@@ -31,9 +31,7 @@ def read_filters(request: Request) -> dict[str, str]:
     return {k: params[k][:200] for k in FIELDS if params.get(k)}
 
 
-def stream_query(
-    values: dict[str, str], *, clock: Clock, cursor: str | None = None
-) -> StreamQuery:
+def stream_query(values: dict[str, str], *, clock: Clock, cursor: str | None = None) -> StreamQuery:
     """The filters as a service query; unknown values are ignored rather than refused."""
     since = until = None
     period = values.get("period")

@@ -39,7 +39,9 @@ async def live_mentions(
     template = state.templates.get_template("mentions/_row.html")
     gettext = state.translations.gettext(locale)
     last = request.headers.get("last-event-id", "")
-    start = int(last) if last.isdigit() else await run_in_threadpool(stream.newest_mention_id, state.db)
+    start = (
+        int(last) if last.isdigit() else await run_in_threadpool(stream.newest_mention_id, state.db)
+    )
 
     async def events() -> AsyncIterator[str]:
         after = start

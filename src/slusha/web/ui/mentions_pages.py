@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
@@ -38,7 +38,7 @@ def mentions_page(
         error = exc.message
         page = stream.StreamPage(items=[], next_cursor=None)
     more = f"/mentions?{query_string(values, cursor=page.next_cursor)}" if page.next_cursor else ""
-    context = {
+    context: dict[str, Any] = {
         "items": page.items, "more_url": more, "filters": values, "error": error,
         "live_url": "" if cursor else f"/live/mentions?{query_string(values)}",
     }  # fmt: skip
@@ -79,4 +79,4 @@ def correct(
         state.db, principal=caller.principal, mention_id=mention_id, field=field, value=value,
         clock=state.clock,
     )  # fmt: skip
-    return RedirectResponse(f"/mentions/{mention_id:int}", status_code=303)
+    return RedirectResponse(f"/mentions/{mention_id}", status_code=303)

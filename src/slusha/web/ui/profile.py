@@ -9,8 +9,14 @@ from fastapi.responses import RedirectResponse, Response
 
 from slusha.errors import Forbidden, InputError
 from slusha.services import auth, tokens
-from slusha.web.deps import Caller, checked_caller, current_caller, optional_caller, render
-from slusha.web.deps import web_state
+from slusha.web.deps import (
+    Caller,
+    checked_caller,
+    current_caller,
+    optional_caller,
+    render,
+    web_state,
+)
 from slusha.web.state import WebState
 
 router = APIRouter(include_in_schema=False)

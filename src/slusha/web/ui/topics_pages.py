@@ -135,7 +135,7 @@ def save_topic(
                 "team_id": topic["team"]["id"]}  # fmt: skip
         return _editor(request, state, caller, topic=topic, form=form, error=exc.message,
                        status_code=422)  # fmt: skip
-    return RedirectResponse(f"/topics/{topic_id:int}", status_code=303)
+    return RedirectResponse(f"/topics/{topic_id}", status_code=303)
 
 
 @router.post("/topics/check")

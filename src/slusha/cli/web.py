@@ -1,0 +1,142 @@
+"""The web server role (uvicorn over ``slusha.web.create_app``) and ``slusha tokens``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Iterator
+from typing import Any
+
+import click
+
+from slusha.cli.context import (
+    FORMAT_OPTION,
+    cli_clock,
+    console,
+    emit_rows,
+    fail,
+    get_settings,
+    open_db,
+)
+from slusha.errors import SlushaError
+
+
+def build_web_app(runtime: Any) -> Any:
+    """The web app over the runtime's database and bus; the ingest webhook feeds its bus."""
+    from slusha.pipeline.ingest import submit_posts
+    from slusha.web.api.ingest import IngestSummary
+    from slusha.web.app import create_app
+
+    async def submit(posts: list[Any], *, source_id: int) -> IngestSummary:
+        await submit_posts(runtime.bus, posts, source_id=source_id)
+        return IngestSummary(accepted=len(posts))
+
+    return create_app(
+        runtime.settings, db=runtime.db, bus=runtime.bus, clock=runtime.clock, submit=submit
+    )
+
+
+async def run_web(runtime: Any, stop: asyncio.Event) -> None:
+    """Serve the web app until ``stop`` is set (signals stay with the serve command)."""
+    import uvicorn
+
+    class QuietServer(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:  # serve_async owns SIGINT/SIGTERM
+            yield
+
+    settings = runtime.settings
+    config = uvicorn.Config(
+        build_web_app(runtime),
+        host=settings.host,
+        port=settings.port,
+        log_level=settings.log_level,
+        proxy_headers=True,
+        forwarded_allow_ips=settings.forwarded_allow_ips,
+        timeout_graceful_shutdown=3,
+    )
+    server = QuietServer(config)
+    serving = asyncio.create_task(server.serve())
+    stopping = asyncio.create_task(stop.wait())
+    try:
+        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        server.should_exit = True
+        stopping.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await serving
+    if (
+        serving.done()
+        and not serving.cancelled()
+        and serving.exception() is None
+        and not stop.is_set()
+    ):
+        console(stderr=True).print("[bold red]error:[/] the web server stopped")
+        stop.set()
+
+
+@click.group("tokens")
+def tokens_group() -> None:
+    """API tokens (bearer tokens for /api/v1)."""
+
+
+@tokens_group.command("create")
+@click.option("--user", "username", required=True, help="The member the token acts for.")
+@click.option("--label", default="", help="What the token is for.")
+@click.option("--read-only", is_flag=True, help="The token may only read.")
+def tokens_create(username: str, label: str, read_only: bool) -> None:
+    """Create a token; prints it once (only its hash is stored)."""
+    from slusha.services.tokens import create_token
+
+    db = open_db(get_settings())
+    try:
+        view, secret = create_token(
+            db, username=username, label=label, scope="read" if read_only else "write",
+            clock=cli_clock(),
+        )  # fmt: skip
+    except SlushaError as exc:
+        fail(str(exc))
+    console(stderr=True).print(f"token {view.id} for [bold]{view.username}[/] ({view.scope})")
+    console(stderr=True).print("the token (shown once, store it now):")
+    click.echo(secret)
+
+
+@tokens_group.command("list")
+@click.option("--user", "username", default=None, help="Only this member's tokens.")
+@FORMAT_OPTION
+def tokens_list(username: str | None, output_format: str) -> None:
+    """List tokens (never the secrets)."""
+    from slusha.services.tokens import list_tokens
+
+    db = open_db(get_settings())
+    rows = [
+        {"id": t.id, "user": t.username, "label": t.label, "prefix": t.prefix, "scope": t.scope,
+         "created_at": t.created_at.isoformat(),
+         "last_used_at": t.last_used_at.isoformat() if t.last_used_at else None,
+         "revoked": t.revoked_at is not None}
+        for t in list_tokens(db)
+        if username is None or t.username.casefold() == username.casefold()
+    ]  # fmt: skip
+    emit_rows(
+        rows, columns=["id", "user", "label", "prefix", "scope", "last_used_at", "revoked"],
+        output_format=output_format, title="API tokens",
+    )  # fmt: skip
+
+
+@tokens_group.command("revoke")
+@click.argument("token_id", type=int)
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token by id."""
+    from slusha.services.tokens import revoke_token
+
+    db = open_db(get_settings())
+    try:
+        revoke_token(db, token_id=token_id, clock=cli_clock())
+    except SlushaError as exc:
+        fail(str(exc))
+    console().print(f"token {token_id} revoked")
+
+
+def register(group: click.Group) -> None:
+    """Add the commands to the root group."""
+    group.add_command(tokens_group)

@@ -1,0 +1,175 @@
+"""SLA policies, holidays and mention timers; the rows response-time reports read."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, or_, select
+from sqlalchemy.orm import Session
+
+from slusha.store.schema import Holiday, Mention, MentionTimer, SlaPolicy
+
+
+def get_policy(session: Session, *, team_id: int) -> SlaPolicy | None:
+    """The team's policy, if it has one."""
+    return session.scalars(select(SlaPolicy).where(SlaPolicy.team_id == team_id)).first()
+
+
+def policies(session: Session, *, team_ids: Sequence[int] | None = None) -> list[SlaPolicy]:
+    """Policies of the given teams (all when ``None``)."""
+    stmt = select(SlaPolicy)
+    if team_ids is not None:
+        stmt = stmt.where(SlaPolicy.team_id.in_(list(team_ids) or [-1]))
+    return list(session.scalars(stmt))
+
+
+def upsert_policy(
+    session: Session, *, team_id: int, values: dict[str, Any], now: datetime
+) -> SlaPolicy:
+    """Create or replace a team's policy."""
+    policy = get_policy(session, team_id=team_id)
+    if policy is None:
+        policy = SlaPolicy(team_id=team_id, created_at=now, updated_at=now, **values)
+        session.add(policy)
+    else:
+        for key, value in values.items():
+            setattr(policy, key, value)
+        policy.updated_at = now
+    session.flush()
+    return policy
+
+
+def holidays_of(session: Session, *, team_ids: Sequence[int]) -> dict[int | None, list[str]]:
+    """Holidays (YYYY-MM-DD) per team id; ``None`` holds the organisation-wide days."""
+    stmt = select(Holiday.team_id, Holiday.day).where(
+        or_(Holiday.team_id.is_(None), Holiday.team_id.in_(list(team_ids) or [-1]))
+    )
+    out: dict[int | None, list[str]] = {}
+    for team_id, day in session.execute(stmt):
+        out.setdefault(team_id, []).append(day)
+    return out
+
+
+def add_holiday(session: Session, *, team_id: int | None, day: str, name: str) -> Holiday:
+    """Add a day off (idempotent per team and day)."""
+    existing = session.scalars(
+        select(Holiday).where(
+            Holiday.day == day,
+            Holiday.team_id.is_(None) if team_id is None else Holiday.team_id == team_id,
+        )
+    ).first()
+    if existing is not None:
+        existing.name = name
+        return existing
+    holiday = Holiday(team_id=team_id, day=day, name=name)
+    session.add(holiday)
+    session.flush()
+    return holiday
+
+
+def add_timers(session: Session, *, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert timers for new mentions (one executemany)."""
+    if rows:
+        session.execute(MentionTimer.__table__.insert(), list(rows))  # type: ignore[attr-defined]
+
+
+def get_timer(session: Session, *, mention_id: int) -> MentionTimer | None:
+    """One mention's timer."""
+    return session.get(MentionTimer, mention_id)
+
+
+def due_timers(
+    session: Session, *, now: datetime, limit: int = 500
+) -> list[tuple[MentionTimer, Mention]]:
+    """Timers whose next check has come, oldest first, with their mentions."""
+    stmt = (
+        select(MentionTimer, Mention)
+        .join(Mention, Mention.id == MentionTimer.mention_id)
+        .where(MentionTimer.next_check_at.is_not(None), MentionTimer.next_check_at <= now)
+        .order_by(MentionTimer.next_check_at)
+        .limit(limit)
+    )
+    return [(t, m) for t, m in session.execute(stmt).all()]
+
+
+def untimed_open_mentions(
+    session: Session, *, team_ids: Sequence[int], limit: int = 1000
+) -> list[Mention]:
+    """Open mentions of these teams without a timer (a policy was set after they arrived)."""
+    stmt = (
+        select(Mention)
+        .outerjoin(MentionTimer, MentionTimer.mention_id == Mention.id)
+        .where(
+            MentionTimer.mention_id.is_(None),
+            Mention.team_id.in_(list(team_ids) or [-1]),
+            Mention.status.in_(("new", "open", "waiting")),
+        )
+        .limit(limit)
+    )
+    return list(session.scalars(stmt))
+
+
+def report_rows(
+    session: Session, *, since: datetime, until: datetime, team_ids: Sequence[int] | None
+) -> list[tuple[Any, ...]]:
+    """(team, responder, resolver, first s, resolution s, first due, first at, res due, res at).
+
+    Timers of mentions that arrived in [since, until), ignored ones left out.
+    """
+    stmt = (
+        select(
+            MentionTimer.team_id,
+            MentionTimer.responder_id,
+            MentionTimer.resolver_id,
+            MentionTimer.first_response_seconds,
+            MentionTimer.resolution_seconds,
+            MentionTimer.first_response_due_at,
+            MentionTimer.first_response_at,
+            MentionTimer.resolution_due_at,
+            MentionTimer.resolved_at,
+        )
+        .join(Mention, Mention.id == MentionTimer.mention_id)
+        .where(
+            MentionTimer.started_at >= since,
+            MentionTimer.started_at < until,
+            Mention.status != "ignored",
+        )
+    )
+    if team_ids is not None:
+        stmt = stmt.where(MentionTimer.team_id.in_(list(team_ids) or [-1]))
+    return [tuple(row) for row in session.execute(stmt).all()]
+
+
+def backlog_rows(
+    session: Session, *, since: datetime, until: datetime, team_ids: Sequence[int] | None
+) -> list[tuple[int, datetime, datetime | None]]:
+    """(team, started, resolved) of timers open at some point in [since, until)."""
+    stmt = (
+        select(MentionTimer.team_id, MentionTimer.started_at, MentionTimer.resolved_at)
+        .join(Mention, Mention.id == MentionTimer.mention_id)
+        .where(
+            MentionTimer.started_at < until,
+            or_(MentionTimer.resolved_at.is_(None), MentionTimer.resolved_at >= since),
+            Mention.status != "ignored",
+        )
+    )
+    if team_ids is not None:
+        stmt = stmt.where(MentionTimer.team_id.in_(list(team_ids) or [-1]))
+    return [(int(t), s, r) for t, s, r in session.execute(stmt).all()]
+
+
+def open_assigned_counts(session: Session, *, team_id: int) -> dict[int, int]:
+    """Open mentions per assignee in a team (for picking who takes a reassigned mention)."""
+    from sqlalchemy import func
+
+    stmt = (
+        select(Mention.assignee_id, func.count(Mention.id))
+        .where(
+            and_(Mention.team_id == team_id, Mention.assignee_id.is_not(None)),
+            Mention.status.in_(("new", "open", "waiting")),
+        )
+        .group_by(Mention.assignee_id)
+    )
+    return {int(a): int(n) for a, n in session.execute(stmt).all() if a is not None}

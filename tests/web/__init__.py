@@ -1,0 +1,1 @@
+"""Web app and API tests."""
