@@ -16,13 +16,13 @@ def _lines(path: Path) -> list[str]:
     return [line for line in path.read_text(encoding="utf-8").split("\n") if line.strip()]
 
 
-def test_training_pool_excludes_tweeteval_validation(shared_data: Path) -> None:
-    held: set[str] = set()
-    for example in sets.tweeteval_val(shared_data):
-        held |= sets.overlap_keys(example.text)
-    pool = sets.semeval_pool(shared_data)
-    assert len(pool) > 40_000
-    assert not any(sets.overlap_keys(e.text) & held for e in pool)
+def test_training_data_excludes_every_validation_tweet(shared_data: Path) -> None:
+    held = sets.held_out_keys(shared_data)
+    train = list(sets.training_examples(shared_data))
+    assert len(train) > 90_000
+    assert not any(sets.overlap_keys(e.text) & held for e in train)
+    val_texts = {e.text for e in sets.tweeteval_val(shared_data)}
+    assert val_texts.isdisjoint(e.text for e in train)
 
 
 def test_mozetic_dev_split_is_disjoint_and_seeded(shared_data: Path) -> None:

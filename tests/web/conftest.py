@@ -8,6 +8,7 @@ import pytest
 
 from slusha.clock import FrozenClock
 from slusha.store.db import Database
+from tests.web.browser import require_chromium
 from tests.web.support import World, build_world
 
 
@@ -15,3 +16,12 @@ from tests.web.support import World, build_world
 def world(db: Database, clock: FrozenClock, make_settings: Any) -> World:
     """The organisation of ``tests.web.support`` with four posts ingested."""
     return build_world(db, clock, make_settings(secret_key="test-secret-key"))
+
+
+@pytest.fixture
+def sqlite_world(world: World, db: Database) -> World:
+    """The world, for browser tests (SQLite; skipped without Chromium)."""
+    require_chromium()
+    if db.dialect != "sqlite":
+        pytest.skip("browser tests run on SQLite; the API and page tests cover PostgreSQL")
+    return world

@@ -58,6 +58,8 @@ class WordEnricher:
             )  # fmt: skip
             out.append(WordEnrichment(getattr(p, "lang", None) or "en", WordSentiment(label, 0.9)))
         return out
+
+
 CSRF_RE = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 

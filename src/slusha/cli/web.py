@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import click
@@ -37,41 +35,14 @@ def build_web_app(runtime: Any) -> Any:
 
 
 async def run_web(runtime: Any, stop: asyncio.Event) -> None:
-    """Serve the web app until ``stop`` is set (signals stay with the serve command)."""
-    import uvicorn
+    """Serve the web app until ``stop`` is set; a server that dies stops the process."""
+    from slusha.web.server import serve_app
 
-    class QuietServer(uvicorn.Server):
-        @contextlib.contextmanager
-        def capture_signals(self) -> Iterator[None]:  # serve_async owns SIGINT/SIGTERM
-            yield
-
-    settings = runtime.settings
-    config = uvicorn.Config(
-        build_web_app(runtime),
-        host=settings.host,
-        port=settings.port,
-        log_level=settings.log_level,
-        proxy_headers=True,
-        forwarded_allow_ips=settings.forwarded_allow_ips,
-        timeout_graceful_shutdown=3,
-    )
-    server = QuietServer(config)
-    serving = asyncio.create_task(server.serve())
-    stopping = asyncio.create_task(stop.wait())
-    try:
-        await asyncio.wait({serving, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    finally:
-        server.should_exit = True
-        stopping.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await serving
-    if (
-        serving.done()
-        and not serving.cancelled()
-        and serving.exception() is None
-        and not stop.is_set()
-    ):
-        console(stderr=True).print("[bold red]error:[/] the web server stopped")
+    if not await serve_app(build_web_app(runtime), runtime.settings, stop):
+        console(stderr=True).print(
+            f"[bold red]error:[/] the web server on {runtime.settings.host}:"
+            f"{runtime.settings.port} stopped (is the port taken?)"
+        )
         stop.set()
 
 

@@ -74,13 +74,18 @@ def overlap_keys(text: str) -> set[str]:
 
     TweetEval re-wrote handles and links, and some tweets were cut, so whole-text matching
     finds only 1,684 of the 1,810 validation tweets in the pool; these keys find 1,993.
+    Keys too short to be specific (under 10 characters) are left out.
     """
-    ascii_key = " ".join(_NON_ASCII_RE.sub("", match_key(text)).split())
-    words = ascii_key.split()
-    keys = {ascii_key}
-    if len(words) >= 6:
-        keys.add("^" + " ".join(words[:6]))
-        keys.add("$" + " ".join(words[-6:]))
+    keys: set[str] = set()
+    full = " ".join(match_key(text).split())
+    ascii_key = " ".join(_NON_ASCII_RE.sub("", full).split())
+    for key in (full, ascii_key):
+        if len(key) >= 10:
+            keys.add(key)
+        words = key.split()
+        if len(words) >= 6:
+            keys.add("^" + " ".join(words[:6]))
+            keys.add("$" + " ".join(words[-6:]))
     return keys
 
 
@@ -103,10 +108,7 @@ def tweeteval_val(root: Path) -> list[Example]:
 
 
 def semeval_pool(root: Path) -> list[Example]:
-    """The SemEval 2013-2016 pool minus TweetEval validation tweets, deduplicated."""
-    held: set[str] = set()
-    for example in tweeteval_val(root):
-        held |= overlap_keys(example.text)
+    """The SemEval 2013-2016 pool, deduplicated (``training_examples`` drops validation)."""
     seen: set[str] = set()
     out: list[Example] = []
     for path in sorted((root / "semeval2017-task4a-pool").glob("*.tsv")):
@@ -116,7 +118,7 @@ def semeval_pool(root: Path) -> list[Example]:
                 continue
             text = _unescape(parts[2].strip().strip('"'))
             key = match_key(text)
-            if not key or key in seen or overlap_keys(text) & held:
+            if not key or key in seen:
                 continue
             seen.add(key)
             out.append(Example(text, LABEL_INDEX[parts[1]], "en", "semeval"))
@@ -173,8 +175,21 @@ def mk_lexicon(root: Path) -> list[Example]:
     return out
 
 
+def held_out_keys(root: Path) -> set[str]:
+    """Overlap keys of every validation tweet (TweetEval and UMSAB)."""
+    keys: set[str] = set()
+    for example in tweeteval_val(root) + umsab(root, "val"):
+        keys |= overlap_keys(example.text)
+    return keys
+
+
 def training_examples(root: Path) -> Iterator[Example]:
-    """Every example whose licence permits training the shipped model."""
-    yield from semeval_pool(root)
-    yield from umsab(root, "train")
-    yield from mozetic(root, dev=False)
+    """Every example whose licence permits training, minus anything seen in validation.
+
+    UMSAB's English training tweets come from the same SemEval pool as TweetEval validation
+    (1,429 of its 1,838 are validation tweets), so the filter applies to every set.
+    """
+    held = held_out_keys(root)
+    for example in [*semeval_pool(root), *umsab(root, "train"), *mozetic(root, dev=False)]:
+        if not overlap_keys(example.text) & held:
+            yield example

@@ -188,3 +188,15 @@ class Notifier:
     async def test(self, ctx: PluginContext, config: Any) -> HealthReport:
         """Check the destination without sending a real alert."""
         return HealthReport(ok=True, message="nothing to check")
+
+
+@dataclass(frozen=True)
+class IngestKey:
+    """The credentials of one enabled webhook source (decrypted), as the ingest router needs."""
+
+    source_id: int
+    source_name: str
+    signing_secret: str | None = None
+    api_token: str | None = None
+    max_body_bytes: int = 1024 * 1024
+    replay_window_seconds: int = 300

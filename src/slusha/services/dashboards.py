@@ -31,7 +31,7 @@ def _spec(mark: str, encoding: dict[str, Any], values: list[dict[str, Any]]) -> 
         "width": "container",
         "height": 220,
         "data": {"values": values},
-        "mark": {"type": mark, "tooltip": True},
+        "mark": {"type": mark, "tooltip": True, **({"point": True} if mark == "line" else {})},
         "encoding": encoding,
     }
 

@@ -446,7 +446,7 @@ def resolve_filter(
         statuses = (status,)
     team_ids = None
     if team is not None:
-        with db.transaction() as tx:
+        with db.read() as tx:
             team_ids = (store_inbox.team_by_name(tx.session, name=team).id,)
     if mine and not principal.user_id:
         raise InputError("--mine needs a member (--user)")
@@ -471,7 +471,7 @@ def list_inbox(
     """A team inbox or the "mine" view, newest first, only what the member may see."""
     if not can_inbox(principal, "inbox.read"):
         raise Forbidden("your role does not allow inbox.read", code="forbidden")
-    with db.transaction() as tx:
+    with db.read() as tx:
         rows = store_inbox.list_inbox(
             tx.session, filters=filters, visibility=principal.visibility, limit=limit, before=before
         )
@@ -494,7 +494,7 @@ def get_mention(db: Database, *, principal: Principal, mention_id: int) -> dict[
     """One mention with its work: tags, notes, history, replies, conversation, timer."""
     from slusha.store import sla as store_sla
 
-    with db.transaction() as tx:
+    with db.read() as tx:
         session = tx.session
         mention, post, topic, team = _load(session, principal, mention_id, "inbox.read")
         view = _view(session, mention, post, topic, team)

@@ -109,13 +109,13 @@ class DatabasePresence:
 
     def present(self, *, mention_id: int, now: datetime) -> list[Presence]:
         """Members present now."""
-        with self.db.transaction() as tx:
+        with self.db.read() as tx:
             rows = store_presence.active(tx.session, mention_id=mention_id, now=now)
         return [Presence(u, n, a) for u, n, a in rows]
 
 
 def _check(db: Database, principal: Principal, mention_id: int) -> int:
-    with db.transaction() as tx:
+    with db.read() as tx:
         row = store_inbox.get_row(tx.session, mention_id=mention_id)
         if row is None:
             from slusha.errors import NotFound

@@ -7,11 +7,10 @@ over a million mentions reads stored numbers and never recomputes calendars.
 
 from __future__ import annotations
 
-import bisect
 import csv
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -103,15 +102,6 @@ class _Acc:
         self.res_hit = self.res_eligible = 0
 
 
-def _within(at: datetime | None, due: datetime | None, until: datetime) -> tuple[int, int]:
-    """(eligible, hit): a running clock counts once its deadline passed."""
-    if due is None:
-        return 0, 0
-    if at is not None:
-        return 1, int(at <= due)
-    return int(due < until), 0
-
-
 def _figures(scope: str, team: str, member: str | None, acc: _Acc) -> Figures:
     def pct(hit: int, eligible: int) -> float | None:
         return round(100.0 * hit / eligible, 1) if eligible else None
@@ -150,7 +140,7 @@ def sla_report(
     since = since or until - timedelta(days=30)
     if since >= until:
         raise InputError("the report period is empty (since must be before until)")
-    with db.transaction() as tx:
+    with db.read() as tx:
         session = tx.session
         teams = {t.id: t.name for t in store_inbox.all_teams(session)}
         team_ids: list[int] | None = None
@@ -163,20 +153,19 @@ def sla_report(
             if not principal.is_member(team_id):
                 raise InputError(f"you are not a member of {teams.get(team_id)}")
         rows = store_sla.report_rows(session, since=since, until=until, team_ids=team_ids)
-        backlog_rows = store_sla.backlog_rows(session, since=since, until=until, team_ids=team_ids)
+        marks = backlog_marks(since=since, until=until)
+        counts = store_sla.backlog_counts(session, marks=marks, team_ids=team_ids)
         ids = {r[1] for r in rows if r[1]} | {r[2] for r in rows if r[2]}
         people = store_inbox.usernames(session, user_ids=sorted(ids))
     by_team: dict[int, _Acc] = defaultdict(_Acc)
     by_member: dict[tuple[int, int], _Acc] = defaultdict(_Acc)
-    for team_id, responder, resolver, first_s, res_s, first_due, first_at, res_due, res_at in rows:
+    for team_id, responder, resolver, first_s, res_s, eligible, hit, res_eligible, res_hit in rows:
         acc = by_team[team_id]
         acc.mentions += 1
-        eligible, hit = _within(first_at, first_due, until)
         acc.first_eligible += eligible
         acc.first_hit += hit
         if first_s is not None:
             acc.first.append(first_s)
-        res_eligible, res_hit = _within(res_at, res_due, until)
         acc.res_eligible += res_eligible
         acc.res_hit += res_hit
         if res_s is not None:
@@ -205,43 +194,24 @@ def sla_report(
         report.members.append(
             _figures("member", teams.get(team_id, str(team_id)), people.get(user_id), acc)
         )
-    report.backlog = backlog(backlog_rows, since=since, until=until, teams=teams)
+    report.backlog = [
+        {"team": teams.get(team_id, str(team_id)), "at": mark.isoformat(), "open": line[index]}
+        for team_id, line in sorted(counts.items(), key=lambda kv: teams.get(kv[0], ""))
+        for index, mark in enumerate(marks)
+    ]
     return report
 
 
-def backlog(
-    rows: Iterable[tuple[int, datetime, datetime | None]],
-    *,
-    since: datetime,
-    until: datetime,
-    teams: dict[int, str],
-    step: timedelta = timedelta(days=1),
-) -> list[dict[str, Any]]:
-    """Open mentions per team at the end of each step (a sweep over start and stop times)."""
+def backlog_marks(
+    *, since: datetime, until: datetime, step: timedelta = timedelta(days=1)
+) -> list[datetime]:
+    """The instants the backlog is counted at: the end of each step, the last one ``until``."""
     marks: list[datetime] = []
     at = since + step
     while at < until + step:
         marks.append(min(at, until))
         at += step
-    starts: dict[int, list[datetime]] = defaultdict(list)
-    stops: dict[int, list[datetime]] = defaultdict(list)
-    for team_id, started, resolved in rows:
-        starts[team_id].append(started)
-        if resolved is not None:
-            stops[team_id].append(resolved)
-    counts: dict[int, list[int]] = {}
-    for team_id, begun in starts.items():
-        begun.sort()
-        ended = sorted(stops[team_id])
-        # Open at a mark: started by then, minus those resolved by then.
-        counts[team_id] = [
-            bisect.bisect_right(begun, mark) - bisect.bisect_right(ended, mark) for mark in marks
-        ]
-    return [
-        {"team": teams.get(team_id, str(team_id)), "at": mark.isoformat(), "open": line[index]}
-        for team_id, line in sorted(counts.items(), key=lambda kv: teams.get(kv[0], ""))
-        for index, mark in enumerate(marks)
-    ]
+    return marks
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] = CSV_COLUMNS) -> str:

@@ -14,11 +14,17 @@ from pydantic import BaseModel, ValidationError
 
 from slusha.clock import Clock
 from slusha.config import Settings
-from slusha.connectors.webhook.parse import IngestKey
 from slusha.domain.post import Post
 from slusha.errors import ConfigError, Conflict, InputError, NotFound, SlushaError
 from slusha.plugins.addresses import AddressPolicy
-from slusha.plugins.api import Connector, PluginContext, PluginLimits, reveal, secret_fields
+from slusha.plugins.api import (
+    Connector,
+    IngestKey,
+    PluginContext,
+    PluginLimits,
+    reveal,
+    secret_fields,
+)
 from slusha.plugins.codes import describe_code
 from slusha.plugins.net import HttpClient, NetLimits
 from slusha.plugins.registry import Registry
@@ -329,8 +335,10 @@ async def import_opml(
     actor: str = "cli",
 ) -> OpmlReport:
     """Add one RSS source per feed in an OPML file; feeds already present are skipped."""
-    from slusha.connectors.rss.opml import parse_opml
-
+    # The RSS plugin owns OPML; reach it through the registry, as every plugin is reached.
+    parse_opml = getattr(registry.connector("rss"), "parse_opml", None)
+    if parse_opml is None:
+        raise ConfigError("the installed rss connector cannot read OPML files")
     feeds = parse_opml(data)
     report = OpmlReport()
     with db.transaction() as tx:

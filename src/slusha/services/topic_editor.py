@@ -57,6 +57,15 @@ def topic_item(topic: Topic, team: Team) -> dict[str, Any]:
     }
 
 
+def _check_name(name: str) -> None:
+    """Names are 1-200 characters and not only digits (the CLI reads digits as an id)."""
+    name = " ".join(name.split())
+    if not name or len(name) > 200:
+        raise InputError("a topic name is 1 to 200 characters", code="bad_name")
+    if name.isdigit():
+        raise InputError("a topic name cannot be only digits", code="bad_name")
+
+
 def _visible(principal: Principal, topic: Topic) -> bool:
     return principal.is_member(topic.team_id) or not topic.is_private
 
@@ -104,8 +113,7 @@ def add_topic(
         if team is None:
             raise NotFound(f"no team with id {team_id}")
         team_name = team.name
-    if len(name) > 200:
-        raise InputError("a topic name is at most 200 characters")
+    _check_name(name)
     topic = create_topic(
         db, name=name, team=team_name, query=query, clock=clock, kind=kind,
         is_private=is_private, actor=principal.username,
@@ -141,10 +149,9 @@ def update_topic(
         changes: dict[str, Any] = {}
         if name is not None:
             name = " ".join(name.split())
-            if not name or len(name) > 200:
-                raise InputError("a topic name is 1 to 200 characters")
+            _check_name(name)
             other = store_topics.get_topic(tx.session, name_or_id=name)
-            if other is not None and other.id != topic.id and not name.isdigit():
+            if other is not None and other.id != topic.id:
                 raise Conflict(f"a topic named {name!r} exists already")
             changes["name"] = name
         for key, value in (("query", query), ("kind", kind), ("enabled", enabled),

@@ -67,9 +67,13 @@ def add_rule(
     return rule
 
 
-def rules_version(session: Session) -> tuple[int, datetime | None]:
-    """A cheap fingerprint (count, newest change) that moves whenever a rule changes."""
-    count, newest = session.execute(
-        select(func.count(RoutingRuleRecord.id), func.max(RoutingRuleRecord.updated_at))
+def rules_version(session: Session) -> tuple[int, int, datetime | None]:
+    """A cheap fingerprint (count, enabled count, newest change) that moves on every change."""
+    count, enabled, newest = session.execute(
+        select(
+            func.count(RoutingRuleRecord.id),
+            func.count(RoutingRuleRecord.id).filter(RoutingRuleRecord.enabled.is_(True)),
+            func.max(RoutingRuleRecord.updated_at),
+        )
     ).one()
-    return int(count), newest
+    return int(count), int(enabled), newest

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import and_, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from slusha.store.schema import Holiday, Mention, MentionTimer, SlaPolicy
@@ -114,56 +114,83 @@ def untimed_open_mentions(
 def report_rows(
     session: Session, *, since: datetime, until: datetime, team_ids: Sequence[int] | None
 ) -> list[tuple[Any, ...]]:
-    """(team, responder, resolver, first s, resolution s, first due, first at, res due, res at).
+    """(team, responder, resolver, first s, resolution s, first eligible, first hit, resolution
+    eligible, resolution hit) per timer of a mention that arrived in [since, until).
 
-    Timers of mentions that arrived in [since, until), ignored ones left out.
+    Within-target flags are computed by the database (a running clock counts once its
+    deadline passed), so no timestamps cross the wire. Ignored mentions are left out.
     """
+    t = MentionTimer
+
+    def eligible(due: Any, at: Any) -> Any:
+        return case((and_(due.is_not(None), or_(at.is_not(None), due < until)), 1), else_=0)
+
+    def hit(due: Any, at: Any) -> Any:
+        return case((and_(due.is_not(None), at.is_not(None), at <= due), 1), else_=0)
+
     stmt = (
         select(
-            MentionTimer.team_id,
-            MentionTimer.responder_id,
-            MentionTimer.resolver_id,
-            MentionTimer.first_response_seconds,
-            MentionTimer.resolution_seconds,
-            MentionTimer.first_response_due_at,
-            MentionTimer.first_response_at,
-            MentionTimer.resolution_due_at,
-            MentionTimer.resolved_at,
+            t.team_id,
+            t.responder_id,
+            t.resolver_id,
+            t.first_response_seconds,
+            t.resolution_seconds,
+            eligible(t.first_response_due_at, t.first_response_at),
+            hit(t.first_response_due_at, t.first_response_at),
+            eligible(t.resolution_due_at, t.resolved_at),
+            hit(t.resolution_due_at, t.resolved_at),
         )
-        .join(Mention, Mention.id == MentionTimer.mention_id)
-        .where(
-            MentionTimer.started_at >= since,
-            MentionTimer.started_at < until,
-            Mention.status != "ignored",
-        )
+        .join(Mention, Mention.id == t.mention_id)
+        .where(t.started_at >= since, t.started_at < until, Mention.status != "ignored")
     )
     if team_ids is not None:
-        stmt = stmt.where(MentionTimer.team_id.in_(list(team_ids) or [-1]))
+        stmt = stmt.where(t.team_id.in_(list(team_ids) or [-1]))
     return [tuple(row) for row in session.execute(stmt).all()]
 
 
-def backlog_rows(
-    session: Session, *, since: datetime, until: datetime, team_ids: Sequence[int] | None
-) -> list[tuple[int, datetime, datetime | None]]:
-    """(team, started, resolved) of timers open at some point in [since, until)."""
+def backlog_counts(
+    session: Session,
+    *,
+    marks: Sequence[datetime],
+    team_ids: Sequence[int] | None,
+) -> dict[int, list[int]]:
+    """Open mentions per team at each mark: started by then and not resolved by then.
+
+    One pass over the teams' timers, every mark counted by the database.
+    """
+    t = MentionTimer
+    columns: list[Any] = [t.team_id]
+    for mark in marks:
+        columns.append(
+            func.sum(
+                case(
+                    (
+                        and_(
+                            t.started_at <= mark, or_(t.resolved_at.is_(None), t.resolved_at > mark)
+                        ),
+                        1,
+                    ),
+                    else_=0,
+                )
+            )
+        )
     stmt = (
-        select(MentionTimer.team_id, MentionTimer.started_at, MentionTimer.resolved_at)
-        .join(Mention, Mention.id == MentionTimer.mention_id)
+        select(*columns)
+        .join(Mention, Mention.id == t.mention_id)
         .where(
-            MentionTimer.started_at < until,
-            or_(MentionTimer.resolved_at.is_(None), MentionTimer.resolved_at >= since),
+            t.started_at <= marks[-1],
+            or_(t.resolved_at.is_(None), t.resolved_at > marks[0]),
             Mention.status != "ignored",
         )
+        .group_by(t.team_id)
     )
     if team_ids is not None:
-        stmt = stmt.where(MentionTimer.team_id.in_(list(team_ids) or [-1]))
-    return [(int(t), s, r) for t, s, r in session.execute(stmt).all()]
+        stmt = stmt.where(t.team_id.in_(list(team_ids) or [-1]))
+    return {int(row[0]): [int(v or 0) for v in row[1:]] for row in session.execute(stmt).all()}
 
 
 def open_assigned_counts(session: Session, *, team_id: int) -> dict[int, int]:
     """Open mentions per assignee in a team (for picking who takes a reassigned mention)."""
-    from sqlalchemy import func
-
     stmt = (
         select(Mention.assignee_id, func.count(Mention.id))
         .where(

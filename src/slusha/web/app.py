@@ -179,9 +179,9 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     _install_errors(app)
 
-    from slusha.web.api import alerts, dashboards, me, mentions, org, topics
+    from slusha.web.api import alerts, dashboards, inbox, me, mentions, org, topics
 
-    for module in (mentions, topics, org, dashboards, me, alerts):
+    for module in (mentions, topics, org, dashboards, me, alerts, inbox):
         app.include_router(module.router, prefix=API_PREFIX)
     if submit is not None:
         from slusha.services.sources import load_ingest_keys

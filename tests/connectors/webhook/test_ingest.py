@@ -17,8 +17,8 @@ from pydantic import ValidationError
 from slusha.clock import FrozenClock
 from slusha.connectors.webhook.client import signed_headers
 from slusha.connectors.webhook.connector import WebhookConfig
-from slusha.connectors.webhook.parse import IngestKey
 from slusha.domain.post import Post
+from slusha.plugins.api import IngestKey
 from slusha.web.api.ingest import IngestSummary, create_ingest_router
 from tests.support.origin import serve_app
 

@@ -7,6 +7,7 @@ from typing import Any, ClassVar
 from pydantic import Field, field_validator
 
 from slusha.connectors.rss import client, parse
+from slusha.connectors.rss.opml import parse_opml as _parse_opml
 from slusha.errors import PermanentError, SlushaError
 from slusha.plugins.api import (
     Connector,
@@ -54,6 +55,8 @@ class RssConnector(Connector):
     Config = RssConfig
     capabilities: ClassVar[frozenset[str]] = frozenset({"poll"})
     default_interval_seconds = 900
+    # OPML (a list of feeds) belongs to this plugin; services reach it through the registry.
+    parse_opml = staticmethod(_parse_opml)
 
     async def _download(
         self, ctx: PluginContext, url: str, validators: dict[str, str] | None

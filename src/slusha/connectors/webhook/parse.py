@@ -19,18 +19,6 @@ class ParsedPayload:
     rejected: list[dict[str, Any]] = field(default_factory=list)
 
 
-@dataclass(frozen=True)
-class IngestKey:
-    """The credentials of one enabled webhook source (decrypted), as the ingest router needs."""
-
-    source_id: int
-    source_name: str
-    signing_secret: str | None = None
-    api_token: str | None = None
-    max_body_bytes: int = 1024 * 1024
-    replay_window_seconds: int = 300
-
-
 class PayloadError(ValueError):
     """The body as a whole is unusable (not JSON, wrong shape, too many posts)."""
 

@@ -21,8 +21,9 @@ from fastapi.responses import JSONResponse
 
 from slusha.clock import Clock
 from slusha.connectors.webhook.client import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
-from slusha.connectors.webhook.parse import IngestKey, PayloadError, parse_payload
+from slusha.connectors.webhook.parse import PayloadError, parse_payload
 from slusha.domain.post import Post
+from slusha.plugins.api import IngestKey
 
 log = logging.getLogger("slusha.web.ingest")
 HARD_MAX_BODY_BYTES = 10 * 1024 * 1024

@@ -103,7 +103,7 @@ class TopicRead(BaseModel):
 
 class TopicCreate(Strict):
     name: str = Field(min_length=1, max_length=200)
-    team_id: int
+    team_id: int = Field(ge=1, le=2**31 - 1)
     query: str = Field(min_length=1, max_length=4000)
     kind: TopicKind = "brand"
     is_private: bool = False
