@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -43,7 +44,7 @@ STATUSES = ["new"] * 10 + ["open"] * 10 + ["waiting"] * 5 + ["resolved"] * 70 + 
 
 
 def _postgres(admin_url: str) -> tuple[Database, Callable[[], None]]:
-    name = f"slusha_bench_{uuid.uuid4().hex[:8]}"
+    name = f"slusha_bench_inbox_{uuid.uuid4().hex[:8]}"
     admin = create_engine(
         admin_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
     )
@@ -346,6 +347,7 @@ def measure_http(
 def run(backend: str, args: argparse.Namespace) -> None:
     """Populate one backend, measure, print the table."""
     drop: Callable[[], None] = lambda: None  # noqa: E731
+    directory = ""
     if backend == "sqlite":
         directory = tempfile.mkdtemp(prefix="slusha-bench-inbox-")
         db = Database(f"sqlite:///{Path(directory) / 'inbox.db'}")
@@ -376,6 +378,8 @@ def run(backend: str, args: argparse.Namespace) -> None:
     finally:
         db.dispose()
         drop()
+        if backend == "sqlite":
+            shutil.rmtree(directory, ignore_errors=True)
 
 
 def main() -> None:

@@ -175,7 +175,7 @@ class LanguageDetector:
         short_text_letters: int = 30,
         hint_weight: float = 4.0,
         min_letters: int = 2,
-        low_accuracy_from_letters: int | None = 120,
+        fast_confidence: float | None = 0.95,
         max_chars: int = 5000,
     ) -> None:
         if not languages:
@@ -187,7 +187,7 @@ class LanguageDetector:
         self.short_text_letters = short_text_letters
         self.hint_weight = hint_weight
         self.min_letters = min_letters
-        self.low_accuracy_from_letters = low_accuracy_from_letters
+        self.fast_confidence = fast_confidence
         self.max_chars = max_chars
         _codes(sorted(self.languages))  # fail early on an unknown code
         self._detectors: dict[tuple[str, bool], lingua.LanguageDetector] = {}
@@ -225,7 +225,7 @@ class LanguageDetector:
         if hints is not None and len(hints) != len(texts):
             raise ValueError("hints must have one entry per text")
         results: list[Detection | None] = [None] * len(texts)
-        pending: dict[tuple[str, bool], list[tuple[int, str, int]]] = {}
+        pending: dict[str, list[tuple[int, str, int]]] = {}
         for i, text in enumerate(texts):
             cleaned = _NOISE.sub(" ", text[: self.max_chars])
             counts = script_counts(cleaned)
@@ -240,25 +240,49 @@ class LanguageDetector:
             if single is not None and single in self.languages:
                 results[i] = Detection(single, 1.0, "script")
                 continue
-            low = (
-                self.low_accuracy_from_letters is not None
-                and letters >= self.low_accuracy_from_letters
-            )
-            pending.setdefault((script, low), []).append((i, cleaned, letters))
-        for (script, low), items in pending.items():
-            detector = self._detector(script, low)
-            if detector is None:
+            pending.setdefault(script, []).append((i, cleaned, letters))
+        for script, items in pending.items():
+            if self._detector(script, False) is None:
                 for i, _, _ in items:
                     results[i] = Detection(None, 0.0, "unsupported-script")
                 continue
-            values = detector.compute_language_confidence_values_in_parallel(
-                [cleaned for _, cleaned, _ in items]
-            )
-            for (i, cleaned, letters), confs in zip(items, values, strict=True):
-                scores = {c.language.iso_code_639_1.name.lower(): c.value for c in confs}
-                hint = hints[i] if hints is not None else None
-                results[i] = self._decide(cleaned, letters, script, scores, hint)
+            # Cascade: lingua's fast (trigram) mode first; what it is unsure of goes to the
+            # accurate mode. Most posts are settled by the fast pass.
+            unsure = items
+            if self.fast_confidence is not None:
+                unsure = []
+                fast = self._run(script, True, items, hints)
+                for item, detection in zip(items, fast, strict=True):
+                    if detection.confidence >= self.fast_confidence:
+                        results[item[0]] = detection
+                    else:
+                        unsure.append(item)
+            for item, detection in zip(
+                unsure, self._run(script, False, unsure, hints), strict=True
+            ):
+                results[item[0]] = detection
         return [r if r is not None else Detection(None, 0.0, "empty") for r in results]
+
+    def _run(
+        self,
+        script: str,
+        low: bool,
+        items: list[tuple[int, str, int]],
+        hints: Sequence[LanguageHints | None] | None,
+    ) -> list[Detection]:
+        if not items:
+            return []
+        detector = self._detector(script, low)
+        assert detector is not None
+        values = detector.compute_language_confidence_values_in_parallel(
+            [cleaned for _, cleaned, _ in items]
+        )
+        out = []
+        for (i, cleaned, letters), confs in zip(items, values, strict=True):
+            scores = {c.language.iso_code_639_1.name.lower(): c.value for c in confs}
+            hint = hints[i] if hints is not None else None
+            out.append(self._decide(cleaned, letters, script, scores, hint))
+        return out
 
     def _decide(
         self,

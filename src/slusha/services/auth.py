@@ -165,22 +165,32 @@ def sign_in(
 def resolve_session(
     db: Database, *, token: str, clock: Clock, policy: SessionPolicy
 ) -> ActiveSession | None:
-    """The session for a cookie value, or None when unknown, idle too long or expired."""
+    """The session for a cookie value, or None when unknown, idle too long or expired.
+
+    Reads without the write lock; writes only to end a session or (once a minute) to note use.
+    """
     now = clock.now()
     hashed = token_hash(token)
-    with db.transaction() as tx:
+    with db.read() as tx:
         found = store_sessions.get_session(tx.session, token_hash=hashed)
         if found is None:
             return None
         row, user = found
-        if row.expires_at <= now or row.last_seen_at + policy.idle <= now or not user.is_active:
-            store_sessions.delete_session(tx.session, token_hash=hashed)
-            return None
-        if now - row.last_seen_at >= LAST_SEEN_RESOLUTION:
-            row.last_seen_at = now  # written at most once a minute, not on every request
-        return ActiveSession(
+        expired = (
+            row.expires_at <= now or row.last_seen_at + policy.idle <= now or not user.is_active
+        )
+        touch = now - row.last_seen_at >= LAST_SEEN_RESOLUTION
+        active = ActiveSession(
             token_hash=hashed, csrf_token=row.csrf_token, principal=principal_for(tx.session, user)
         )
+    if expired:
+        with db.transaction() as tx:
+            store_sessions.delete_session(tx.session, token_hash=hashed)
+        return None
+    if touch:
+        with db.transaction() as tx:
+            store_sessions.touch_session(tx.session, token_hash=hashed, now=now)
+    return active
 
 
 def sign_out(db: Database, *, token: str, clock: Clock) -> None:

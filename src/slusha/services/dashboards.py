@@ -63,7 +63,7 @@ def chart(
     common: dict[str, Any] = {
         "since": since, "until": until, "visibility": principal.visibility, "team_id": team_id,
     }  # fmt: skip
-    with db.transaction() as tx:
+    with db.read() as tx:
         session = tx.session
         if name == "volume":
             grouped = _by_day(store_dashboards.rollup_counts(session, group_by=["hour"], **common))

@@ -24,7 +24,7 @@ def _team(session: Any, principal: Principal, team_id: int) -> Team:
 def list_teams(db: Database, *, principal: Principal) -> list[dict[str, Any]]:
     """Every team with its member count and the member's own role there."""
     require(principal, "teams.read")
-    with db.transaction() as tx:
+    with db.read() as tx:
         return [
             {"id": team.id, "name": team.name, "slug": team.slug, "members": count,
              "my_role": principal.roles.get(team.id)}
@@ -34,7 +34,7 @@ def list_teams(db: Database, *, principal: Principal) -> list[dict[str, Any]]:
 
 def list_members(db: Database, *, principal: Principal, team_id: int) -> dict[str, Any]:
     """A team and its members; only its members (and admins) may read them."""
-    with db.transaction() as tx:
+    with db.read() as tx:
         team = _team(tx.session, principal, team_id)
         if not principal.is_member(team_id):
             raise NotFound(f"no team with id {team_id}")

@@ -24,6 +24,7 @@ from slusha.store import inbox as store_inbox
 from slusha.store import sla as store_sla
 from slusha.store.db import Database
 
+MAX_MARKS = 62  # backlog points per report: daily for two months, longer steps beyond
 CSV_COLUMNS = (
     "scope",
     "team",
@@ -153,8 +154,10 @@ def sla_report(
             if not principal.is_member(team_id):
                 raise InputError(f"you are not a member of {teams.get(team_id)}")
         rows = store_sla.report_rows(session, since=since, until=until, team_ids=team_ids)
-        marks = backlog_marks(since=since, until=until)
-        counts = store_sla.backlog_counts(session, marks=marks, team_ids=team_ids)
+        marks, step_days = backlog_marks(since=since, until=until)
+        counts = store_sla.backlog_counts(
+            session, since=since, marks=marks, step_days=step_days, team_ids=team_ids
+        )
         ids = {r[1] for r in rows if r[1]} | {r[2] for r in rows if r[2]}
         people = store_inbox.usernames(session, user_ids=sorted(ids))
     by_team: dict[int, _Acc] = defaultdict(_Acc)
@@ -203,15 +206,17 @@ def sla_report(
 
 
 def backlog_marks(
-    *, since: datetime, until: datetime, step: timedelta = timedelta(days=1)
-) -> list[datetime]:
-    """The instants the backlog is counted at: the end of each step, the last one ``until``."""
+    *, since: datetime, until: datetime, most: int = MAX_MARKS
+) -> tuple[list[datetime], int]:
+    """When the backlog is counted (the end of each day, longer steps for long periods)."""
+    step_days = max(1, -(-(until - since).days // most))
+    step = timedelta(days=step_days)
     marks: list[datetime] = []
     at = since + step
     while at < until + step:
         marks.append(min(at, until))
         at += step
-    return marks
+    return marks, step_days
 
 
 def to_csv(rows: Sequence[dict[str, Any]], columns: Sequence[str] = CSV_COLUMNS) -> str:

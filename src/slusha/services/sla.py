@@ -144,11 +144,19 @@ def on_status(
         timer.resolved_at = at
         timer.resolver_id = user_id
         timer.resolution_seconds = targets.elapsed_seconds(timer.started_at, at)
+    elif new == "ignored":
+        # Closed without counting: no deadlines, no resolution time (reports leave it out).
+        timer.resolved_at = at
+        timer.resolver_id = None
+        timer.resolution_seconds = None
+        timer.first_response_due_at = timer.resolution_due_at = None
     elif old in ("resolved", "ignored") and new in ("open", "new", "waiting"):
         timer.resolved_at = None
         timer.resolver_id = None
         timer.resolution_seconds = None
         timer.resolution_due_at = targets.resolution_due(at)
+        if timer.first_response_at is None:
+            timer.first_response_due_at = targets.first_response_due(timer.started_at)
         timer.warned = ",".join(w for w in timer.warned.split(",") if w and w != "resolution")
         timer.breached = ",".join(b for b in timer.breached.split(",") if b and b != "resolution")
     _reschedule(timer, mention, targets)

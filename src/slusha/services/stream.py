@@ -196,7 +196,7 @@ def list_stream(
         network=query.network,
     )
     terms = search_terms(query.q) if query.q else None
-    with db.transaction() as tx:
+    with db.read() as tx:
         rows = store_stream.list_visible(
             tx.session, visibility=principal.visibility, filters=filters, terms=terms,
             limit=query.limit + 1, before=before, after_id=after_id,
@@ -209,14 +209,14 @@ def list_stream(
 
 def newest_mention_id(db: Database) -> int:
     """Where a polling live stream starts."""
-    with db.transaction() as tx:
+    with db.read() as tx:
         return store_stream.newest_mention_id(tx.session)
 
 
 def visible_mention(db: Database, *, principal: Principal, mention_id: int) -> dict[str, Any]:
     """One mention by id, or ``NotFound`` (also when the member may not see it)."""
     require(principal, "mentions.read")
-    with db.transaction() as tx:
+    with db.read() as tx:
         row = store_stream.get_visible(
             tx.session, mention_id=mention_id, visibility=principal.visibility
         )
@@ -228,7 +228,7 @@ def visible_mention(db: Database, *, principal: Principal, mention_id: int) -> d
 def mention_detail(db: Database, *, principal: Principal, mention_id: int) -> dict[str, Any]:
     """A mention with its post's HTML, every visible topic it matched and its corrections."""
     require(principal, "mentions.read")
-    with db.transaction() as tx:
+    with db.read() as tx:
         row = store_stream.get_visible(
             tx.session, mention_id=mention_id, visibility=principal.visibility
         )

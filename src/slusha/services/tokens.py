@@ -68,7 +68,7 @@ def create_token(
 
 def list_tokens(db: Database, *, user_id: int | None = None) -> list[TokenView]:
     """Tokens of one member (or everyone's), newest first."""
-    with db.transaction() as tx:
+    with db.read() as tx:
         return [
             TokenView(
                 t.id,
@@ -106,11 +106,15 @@ def resolve_token(db: Database, *, secret: str, clock: Clock) -> Principal | Non
     if not secret.startswith(TOKEN_PREFIX):
         return None
     now = clock.now()
-    with db.transaction() as tx:
+    with db.read() as tx:
         found = store_tokens.get_by_hash(tx.session, token_hash=token_hash(secret))
         if found is None or not found[1].is_active:
             return None
         token, user = found
-        if token.last_used_at is None or (now - token.last_used_at).total_seconds() >= 60:
-            token.last_used_at = now
-        return principal_for(tx.session, user, scope=token.scope)
+        touch = token.last_used_at is None or (now - token.last_used_at).total_seconds() >= 60
+        principal = principal_for(tx.session, user, scope=token.scope)
+        token_id = token.id
+    if touch:
+        with db.transaction() as tx:
+            store_tokens.touch_token(tx.session, token_id=token_id, now=now)
+    return principal

@@ -66,6 +66,16 @@ def _check_name(name: str) -> None:
         raise InputError("a topic name cannot be only digits", code="bad_name")
 
 
+def _name_taken(session: Any, name: str, *, except_id: int | None = None) -> bool:
+    """Whether another topic has this name, ignoring case in every script (SQLite's lower()
+    folds only ASCII, so the lookup by name is not enough)."""
+    wanted = name.casefold()
+    return any(
+        t.name.casefold() == wanted and t.id != except_id
+        for t, _team in store_topics.list_topics(session)
+    )
+
+
 def _visible(principal: Principal, topic: Topic) -> bool:
     return principal.is_member(topic.team_id) or not topic.is_private
 
@@ -73,7 +83,7 @@ def _visible(principal: Principal, topic: Topic) -> bool:
 def list_visible_topics(db: Database, *, principal: Principal) -> list[dict[str, Any]]:
     """Topics of the member's teams and every shared topic."""
     require(principal, "topics.read")
-    with db.transaction() as tx:
+    with db.read() as tx:
         return [
             topic_item(t, tm)
             for t, tm in store_topics.list_topics(tx.session)
@@ -84,7 +94,7 @@ def list_visible_topics(db: Database, *, principal: Principal) -> list[dict[str,
 def get_visible_topic(db: Database, *, principal: Principal, topic_id: int) -> dict[str, Any]:
     """One topic, or ``NotFound`` (also for another team's private topic)."""
     require(principal, "topics.read")
-    with db.transaction() as tx:
+    with db.read() as tx:
         topic = tx.session.get(Topic, topic_id)
         if topic is None or not _visible(principal, topic):
             raise NotFound(f"no topic with id {topic_id}")
@@ -113,6 +123,8 @@ def add_topic(
         if team is None:
             raise NotFound(f"no team with id {team_id}")
         team_name = team.name
+        if _name_taken(tx.session, " ".join(name.split())):
+            raise Conflict(f"a topic named {name!r} exists already")
     _check_name(name)
     topic = create_topic(
         db, name=name, team=team_name, query=query, clock=clock, kind=kind,
@@ -150,8 +162,7 @@ def update_topic(
         if name is not None:
             name = " ".join(name.split())
             _check_name(name)
-            other = store_topics.get_topic(tx.session, name_or_id=name)
-            if other is not None and other.id != topic.id:
+            if _name_taken(tx.session, name, except_id=topic.id):
                 raise Conflict(f"a topic named {name!r} exists already")
             changes["name"] = name
         for key, value in (("query", query), ("kind", kind), ("enabled", enabled),
@@ -181,7 +192,7 @@ def test_query(db: Database, *, principal: Principal, query: str) -> list[dict[s
     compiled = compile_query(query)
     found: list[dict[str, Any]] = []
     seen: set[int] = set()
-    with db.transaction() as tx:
+    with db.read() as tx:
         rows = store_stream.list_visible(
             tx.session, visibility=principal.visibility, filters=MentionFilter(), limit=TEST_SCAN
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from slusha.store.schema import LoginAttempt, Membership, User, WebSession
@@ -90,3 +90,10 @@ def roles_of(session: Session, *, user_id: int) -> dict[int, str]:
         select(Membership.team_id, Membership.role).where(Membership.user_id == user_id)
     ).all()
     return {int(team_id): str(role) for team_id, role in rows}
+
+
+def touch_session(session: Session, *, token_hash: str, now: datetime) -> None:
+    """Note that a session was used now (for the idle timeout)."""
+    session.execute(
+        update(WebSession).where(WebSession.token_hash == token_hash).values(last_seen_at=now)
+    )

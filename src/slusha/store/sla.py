@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import Integer, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
 from slusha.store.schema import Holiday, Mention, MentionTimer, SlaPolicy
@@ -118,7 +118,8 @@ def report_rows(
     eligible, resolution hit) per timer of a mention that arrived in [since, until).
 
     Within-target flags are computed by the database (a running clock counts once its
-    deadline passed), so no timestamps cross the wire. Ignored mentions are left out.
+    deadline passed), so no timestamps cross the wire; the covering index answers it alone.
+    Ignored mentions are left out.
     """
     t = MentionTimer
 
@@ -128,65 +129,76 @@ def report_rows(
     def hit(due: Any, at: Any) -> Any:
         return case((and_(due.is_not(None), at.is_not(None), at <= due), 1), else_=0)
 
-    stmt = (
-        select(
-            t.team_id,
-            t.responder_id,
-            t.resolver_id,
-            t.first_response_seconds,
-            t.resolution_seconds,
-            eligible(t.first_response_due_at, t.first_response_at),
-            hit(t.first_response_due_at, t.first_response_at),
-            eligible(t.resolution_due_at, t.resolved_at),
-            hit(t.resolution_due_at, t.resolved_at),
-        )
-        .join(Mention, Mention.id == t.mention_id)
-        .where(t.started_at >= since, t.started_at < until, Mention.status != "ignored")
+    stmt = select(
+        t.team_id,
+        t.responder_id,
+        t.resolver_id,
+        t.first_response_seconds,
+        t.resolution_seconds,
+        eligible(t.first_response_due_at, t.first_response_at),
+        hit(t.first_response_due_at, t.first_response_at),
+        eligible(t.resolution_due_at, t.resolved_at),
+        hit(t.resolution_due_at, t.resolved_at),
+    ).where(
+        t.started_at >= since,
+        t.started_at < until,
+        # Ignored mentions: closed without a resolution time (see services.sla).
+        or_(t.resolved_at.is_(None), t.resolution_seconds.is_not(None)),
     )
     if team_ids is not None:
         stmt = stmt.where(t.team_id.in_(list(team_ids) or [-1]))
     return [tuple(row) for row in session.execute(stmt).all()]
 
 
+def _steps_since(session: Session, column: Any, since: datetime, step_days: int) -> Any:
+    """Which step after ``since`` an instant falls in: 0 for (since, since + step], 1 next ..."""
+    if session.get_bind().dialect.name == "postgresql":
+        days = func.extract("epoch", column - since) / 86400.0
+        # ceil(x) - 1 as floor(x - epsilon): an instant exactly on a mark belongs to that mark.
+        return func.floor(days / step_days - 1e-9)
+    # SQLite keeps UTC as 'YYYY-MM-DD HH:MM:SS.ffffff' text, which julianday() reads.
+    start = since.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    days = func.julianday(column) - func.julianday(start)
+    return cast(days / step_days - 1e-9, Integer)  # positive here, so truncation is floor
+
+
 def backlog_counts(
     session: Session,
     *,
+    since: datetime,
     marks: Sequence[datetime],
+    step_days: int,
     team_ids: Sequence[int] | None,
 ) -> dict[int, list[int]]:
-    """Open mentions per team at each mark: started by then and not resolved by then.
+    """Open mentions per team at each mark (``since + k * step``, the last one capped).
 
-    One pass over the teams' timers, every mark counted by the database.
+    Open at a mark: started by then and not resolved by then. Counted as the open ones at
+    ``since`` plus the starts minus the resolutions of each step, grouped by the database.
     """
     t = MentionTimer
-    columns: list[Any] = [t.team_id]
-    for mark in marks:
-        columns.append(
-            func.sum(
-                case(
-                    (
-                        and_(
-                            t.started_at <= mark, or_(t.resolved_at.is_(None), t.resolved_at > mark)
-                        ),
-                        1,
-                    ),
-                    else_=0,
-                )
-            )
-        )
-    stmt = (
-        select(*columns)
-        .join(Mention, Mention.id == t.mention_id)
-        .where(
-            t.started_at <= marks[-1],
-            or_(t.resolved_at.is_(None), t.resolved_at > marks[0]),
-            Mention.status != "ignored",
-        )
+    teams = [t.team_id.in_(list(team_ids) or [-1])] if team_ids is not None else []
+    until = marks[-1]
+    base_stmt = (
+        select(t.team_id, func.count())
+        .where(t.started_at <= since, or_(t.resolved_at.is_(None), t.resolved_at > since), *teams)
         .group_by(t.team_id)
     )
-    if team_ids is not None:
-        stmt = stmt.where(t.team_id.in_(list(team_ids) or [-1]))
-    return {int(row[0]): [int(v or 0) for v in row[1:]] for row in session.execute(stmt).all()}
+    out: dict[int, list[int]] = {}
+    for team_id, count in session.execute(base_stmt).all():
+        out[int(team_id)] = [int(count)] * len(marks)
+    last = len(marks) - 1
+    for column, sign in ((t.started_at, 1), (t.resolved_at, -1)):
+        step = _steps_since(session, column, since, step_days)
+        stmt = (
+            select(t.team_id, step, func.count())
+            .where(column > since, column <= until, *teams)
+            .group_by(t.team_id, step)
+        )
+        for team_id, index, count in session.execute(stmt).all():
+            line = out.setdefault(int(team_id), [0] * len(marks))
+            for k in range(min(int(index), last), len(marks)):
+                line[k] += sign * int(count)
+    return out
 
 
 def open_assigned_counts(session: Session, *, team_id: int) -> dict[int, int]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from slusha.store.schema import ApiToken, User
@@ -57,3 +57,8 @@ def list_tokens(session: Session, *, user_id: int | None = None) -> list[tuple[A
 def get_token(session: Session, *, token_id: int) -> ApiToken | None:
     """A token by id."""
     return session.get(ApiToken, token_id)
+
+
+def touch_token(session: Session, *, token_id: int, now: datetime) -> None:
+    """Note that a token was used now."""
+    session.execute(update(ApiToken).where(ApiToken.id == token_id).values(last_used_at=now))

@@ -278,7 +278,20 @@ def upgrade() -> None:
             batch_op.f("ix_mention_timers_next_check_at"), ["next_check_at"], unique=False
         )
         batch_op.create_index(
-            "ix_mention_timers_team_started", ["team_id", "started_at"], unique=False
+            "ix_mention_timers_team_started",
+            [
+                "team_id",
+                "started_at",
+                "resolved_at",
+                "first_response_due_at",
+                "first_response_at",
+                "resolution_due_at",
+                "first_response_seconds",
+                "resolution_seconds",
+                "responder_id",
+                "resolver_id",
+            ],
+            unique=False,
         )
 
     op.create_table(
