@@ -110,3 +110,20 @@ class Enricher:
         """The language of each text (ISO 639-1), None where unsure."""
         clipped = [t[:MAX_CHARS] for t in texts]
         return [d.lang for d in self.detector.detect_many(clipped, hints)]
+
+    def warm_up(self) -> None:
+        """Load what lingua loads lazily (seconds), so that the first real batch is not slow."""
+        self.languages(list(WARM_UP_TEXTS))
+        self.sentiments(list(WARM_UP_TEXTS))
+
+
+# One short sentence per script and a few Latin languages: each makes lingua load its models.
+WARM_UP_TEXTS = (
+    "The service was great today, thank you",
+    "Услугата денес беше одлична, благодарам",
+    "Usluga je danas bila odlična, hvala",
+    "Der Service war heute großartig, danke",
+    "Le service était excellent aujourd'hui, merci",
+    "Η εξυπηρέτηση ήταν εξαιρετική σήμερα",
+    "كانت الخدمة رائعة اليوم",
+)

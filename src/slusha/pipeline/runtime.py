@@ -37,10 +37,12 @@ def tune_gc() -> None:
 
 
 def build_enricher() -> EnricherLike:
-    """The shipped language and sentiment models (loaded once)."""
+    """The shipped language and sentiment models, loaded and warmed up once at start-up."""
     from slusha.enrich import Enricher
 
-    return Enricher()
+    enricher = Enricher()
+    enricher.warm_up()
+    return enricher
 
 
 @dataclass
