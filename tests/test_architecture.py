@@ -40,7 +40,9 @@ def _starts(name: str, prefixes: tuple[str, ...]) -> bool:
     return any(name == p or name.startswith(p + ".") for p in prefixes)
 
 
-def _bad(owners: tuple[str, ...], banned: tuple[str, ...], allow: tuple[str, ...] = ()) -> list[str]:
+def _bad(
+    owners: tuple[str, ...], banned: tuple[str, ...], allow: tuple[str, ...] = ()
+) -> list[str]:
     found = []
     for module, imports in MODULES.items():
         if not _starts(module, owners) or _starts(module, allow):
@@ -54,10 +56,23 @@ def test_the_walk_sees_the_packages() -> None:
 
 
 def test_pure_core_imports_no_framework_driver_network_or_cli() -> None:
-    banned = FRAMEWORKS + DRIVERS + NETWORK + CLI_LIBS + (
-        "slusha.store", "slusha.bus", "slusha.web", "slusha.cli", "slusha.pipeline",
-        "slusha.services", "slusha.plugins", "slusha.connectors", "slusha.notifiers",
-        "slusha.config",
+    banned = (
+        FRAMEWORKS
+        + DRIVERS
+        + NETWORK
+        + CLI_LIBS
+        + (
+            "slusha.store",
+            "slusha.bus",
+            "slusha.web",
+            "slusha.cli",
+            "slusha.pipeline",
+            "slusha.services",
+            "slusha.plugins",
+            "slusha.connectors",
+            "slusha.notifiers",
+            "slusha.config",
+        )
     )
     assert _bad(PURE, banned) == []
 

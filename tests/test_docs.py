@@ -29,7 +29,8 @@ def _commands(group: click.Group, prefix: str = "slusha") -> list[str]:
 def test_every_setting_is_documented() -> None:
     text = (REPO / "docs" / "settings.md").read_text(encoding="utf-8")
     missing = [
-        name for name in Settings.model_fields
+        name
+        for name in Settings.model_fields
         if f"`{name}`" not in text or f"`SLUSHA_{name.upper()}`" not in text
     ]
     assert missing == []

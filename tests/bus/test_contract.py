@@ -6,11 +6,11 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
+from tests.support.nats import delete_streams, require_nats, unique_prefix
 
 from slusha.bus import Bus, open_bus
 from slusha.bus.memory import MemoryBus
 from slusha.errors import TransientError
-from tests.support.nats import delete_streams, require_nats, unique_prefix
 
 
 @pytest.fixture(params=["memory", "jetstream"])

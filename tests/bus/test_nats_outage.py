@@ -12,6 +12,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from tests.support.builders import organisation, post
+from tests.support.enricher import shared_enricher
 
 from slusha.bus import open_bus
 from slusha.errors import TransientError
@@ -21,8 +23,6 @@ from slusha.pipeline.topics import TopicIndex
 from slusha.pipeline.worker import Worker
 from slusha.store.db import Database
 from slusha.store.schema import Mention
-from tests.support.builders import organisation, post
-from tests.support.enricher import shared_enricher
 
 NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 
@@ -48,7 +48,8 @@ class OwnNats:
     def start(self) -> None:
         self.process = subprocess.Popen(
             [NATS_SERVER, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:

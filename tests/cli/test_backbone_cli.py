@@ -49,8 +49,12 @@ def test_topic_for_an_unknown_team_lists_the_teams(slusha) -> None:
 
 def test_import_then_list_mentions_as_jsonl(slusha, tmp_path: Path) -> None:
     _setup(slusha)
-    lines = [GOOD % ("1", "Acme support never answers"), GOOD % ("2", "acme jobs in Skopje"),
-             GOOD % ("3", "unrelated"), GOOD % ("1", "Acme support never answers (edit)")]
+    lines = [
+        GOOD % ("1", "Acme support never answers"),
+        GOOD % ("2", "acme jobs in Skopje"),
+        GOOD % ("3", "unrelated"),
+        GOOD % ("1", "Acme support never answers (edit)"),
+    ]
     result = slusha("import", write(tmp_path / "posts.jsonl", "\n".join(lines) + "\n"))
     assert result.exit_code == 0, result.output
     assert "accepted 4 (new 2, duplicate 1), rejected 0" in result.output
@@ -73,17 +77,21 @@ def test_import_rejects_bad_lines_with_line_numbers_keeps_the_rest_and_exits_1(
     _setup(slusha)
     path = tmp_path / "mixed.jsonl"
     path.write_bytes(
-        b"\n".join([
-            (GOOD % ("1", "acme one")).encode(),
-            b"{not json",
-            b'{"network":"myspace","id":"2","text":"acme","created_at":"2026-11-27T09:15:00Z"}',
-            b'{"network":"x","id":"3","text":["acme"],"created_at":"2026-11-27T09:15:00Z"}',
-            b'{"network":"x","id":"4","text":"acme"}',
-            b'{"network":"x","id":"5","text":"acme \xff\xfe","created_at":"2026-11-27T09:15:00Z"}',
-            b"[1, 2]",
-            b"",
-            (GOOD % ("6", "acme six")).encode(),
-        ]) + b"\n"
+        b"\n".join(
+            [
+                (GOOD % ("1", "acme one")).encode(),
+                b"{not json",
+                b'{"network":"myspace","id":"2","text":"acme","created_at":"2026-11-27T09:15:00Z"}',
+                b'{"network":"x","id":"3","text":["acme"],"created_at":"2026-11-27T09:15:00Z"}',
+                b'{"network":"x","id":"4","text":"acme"}',
+                b'{"network":"x","id":"5","text":"acme \xff\xfe",'
+                b'"created_at":"2026-11-27T09:15:00Z"}',
+                b"[1, 2]",
+                b"",
+                (GOOD % ("6", "acme six")).encode(),
+            ]
+        )
+        + b"\n"
     )
     result = slusha("import", str(path))
     assert result.exit_code == 1
@@ -95,8 +103,10 @@ def test_import_rejects_bad_lines_with_line_numbers_keeps_the_rest_and_exits_1(
     assert "line 6: not valid UTF-8" in out
     assert "line 7: a post must be a JSON object" in out
     assert "accepted 2 (new 2, duplicate 0), rejected 6" in out
-    ids = [json.loads(x)["id"] for x in slusha("mentions", "list", "--format", "jsonl").output
-           .splitlines()]
+    ids = [
+        json.loads(x)["id"]
+        for x in slusha("mentions", "list", "--format", "jsonl").output.splitlines()
+    ]
     assert sorted(ids) == ["1", "6"]
 
 
@@ -115,13 +125,20 @@ def test_import_csv_with_a_header_mapping(slusha, tmp_path: Path) -> None:
         "c2,Acme again,2026-11-27T10:05:00+00:00,marko,many\n"
     )
     result = slusha(
-        "import", write(tmp_path / "posts.csv", csv_text), "--map", "post_id=id",
-        "--map", "body=text", "--map", "date=created_at",
+        "import",
+        write(tmp_path / "posts.csv", csv_text),
+        "--map",
+        "post_id=id",
+        "--map",
+        "body=text",
+        "--map",
+        "date=created_at",
     )
     assert result.exit_code == 1
     assert "line 3: 'author.followers' must be a whole number" in result.output
-    rows = [json.loads(x) for x in slusha("mentions", "list", "--format", "jsonl").output
-            .splitlines()]
+    rows = [
+        json.loads(x) for x in slusha("mentions", "list", "--format", "jsonl").output.splitlines()
+    ]
     assert [(r["network"], r["id"], r["author"]) for r in rows] == [("import", "c1", "ana")]
 
 
@@ -140,8 +157,11 @@ def test_import_of_a_missing_file_is_a_usage_error(slusha, tmp_path: Path) -> No
 
 def test_search_finds_stored_posts_by_words(slusha, tmp_path: Path) -> None:
     _setup(slusha)
-    lines = [GOOD % ("1", "Acme refund never arrived"), GOOD % ("2", "Acme is fine"),
-             GOOD % ("3", "Ацме Скопје рефунд acme")]
+    lines = [
+        GOOD % ("1", "Acme refund never arrived"),
+        GOOD % ("2", "Acme is fine"),
+        GOOD % ("3", "Ацме Скопје рефунд acme"),
+    ]
     slusha("import", write(tmp_path / "p.jsonl", "\n".join(lines)))
     found = json.loads(slusha("search", "refund arrived", "--format", "json").output)
     assert [p["id"] for p in found] == ["1"]

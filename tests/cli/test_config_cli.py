@@ -30,11 +30,13 @@ def test_wrong_values_name_the_setting_the_value_and_what_is_expected() -> None:
         load_settings(environ={"SLUSHA_PORT": "eighty", "SLUSHA_BUS_URL": "kafka://x"})
     message = str(info.value)
     assert "port (SLUSHA_PORT) = 'eighty': Input should be a valid integer" in message
-    assert "bus_url (SLUSHA_BUS_URL) = 'kafka://x': expected memory:// or nats://HOST:PORT" in message
+    assert (
+        "bus_url (SLUSHA_BUS_URL) = 'kafka://x': expected memory:// or nats://HOST:PORT" in message
+    )
 
 
 def test_unknown_setting_is_reported() -> None:
-    with pytest.raises(ConfigError, match="SLUSHA_DATABSE_URL.*unknown setting"):
+    with pytest.raises(ConfigError, match=r"SLUSHA_DATABSE_URL.*unknown setting"):
         load_settings(environ={"SLUSHA_DATABSE_URL": "sqlite:///x.db"})
 
 

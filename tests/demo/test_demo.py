@@ -29,8 +29,9 @@ def test_corpus_is_seeded_valid_and_varied() -> None:
     kinds = collections.Counter(p["extra"]["demo_kind"] for p in posts)
     for kind in ("complaint", "praise", "job", "press", "legal", "outage", "noise"):
         assert kinds[kind] > 0, kind
-    assert all(NOW - timedelta(days=30, hours=1) <= p.created_at <= NOW + timedelta(days=1)
-               for p in parsed)
+    assert all(
+        NOW - timedelta(days=30, hours=1) <= p.created_at <= NOW + timedelta(days=1) for p in parsed
+    )
     assert any("Лумио" in p.text for p in parsed)  # Macedonian in Cyrillic, not only English
 
 
@@ -73,7 +74,8 @@ def test_demo_command_builds_the_organisation_and_streams_live_mentions(
         )
         routed = dict(
             tx.session.execute(
-                select(Team.name, func.count()).join(Mention, Mention.team_id == Team.id)
+                select(Team.name, func.count())
+                .join(Mention, Mention.team_id == Team.id)
                 .group_by(Team.name)
             ).all()
         )

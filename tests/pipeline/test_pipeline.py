@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections import Counter
 
 from sqlalchemy import func, select
+from tests.support.builders import organisation, post
+from tests.support.enricher import shared_enricher
 
 from slusha.clock import FrozenClock
 from slusha.domain.ingest import Incoming
@@ -13,14 +15,15 @@ from slusha.pipeline.topics import TopicIndex
 from slusha.services.topics import set_topic_enabled
 from slusha.store.db import Database
 from slusha.store.schema import Event, IngestCounter, Mention, MentionRollup, Post
-from tests.support.builders import organisation, post
-from tests.support.enricher import shared_enricher
 
 
 def _pipeline(db: Database, clock: FrozenClock, *, keep_unmatched: bool = False) -> Pipeline:
     return Pipeline(
-        db=db, clock=clock, topics=TopicIndex(db, refresh_seconds=0),
-        enricher=shared_enricher(), keep_unmatched=keep_unmatched,
+        db=db,
+        clock=clock,
+        topics=TopicIndex(db, refresh_seconds=0),
+        enricher=shared_enricher(),
+        keep_unmatched=keep_unmatched,
     )
 
 
@@ -36,18 +39,21 @@ def _count(db: Database, model: type) -> int:
 def test_matching_post_becomes_mentions_routed_to_topic_teams(db: Database, clock) -> None:
     topics = organisation(db, clock=clock)
     pipeline = _pipeline(db, clock)
-    summary, outcome = pipeline.process(_items(
-        post("1", "I love #Acme, great service!"),
-        post("2", "Acme jobs: we are hiring engineers"),
-        post("3", "acme never sent my refund", lang="en"),
-        post("4", "nothing to see here"),
-    ))
+    summary, outcome = pipeline.process(
+        _items(
+            post("1", "I love #Acme, great service!"),
+            post("2", "Acme jobs: we are hiring engineers"),
+            post("3", "acme never sent my refund", lang="en"),
+            post("4", "nothing to see here"),
+        )
+    )
     assert (summary.received, summary.accepted, summary.rejected) == (4, 4, 0)
     assert (summary.matched, summary.unmatched, summary.new) == (3, 1, 3)
     with db.transaction() as tx:
         rows = tx.session.execute(
-            select(Post.external_id, Mention.topic_id, Mention.team_id, Mention.lang,
-                   Mention.sentiment).join(Post, Post.id == Mention.post_id)
+            select(
+                Post.external_id, Mention.topic_id, Mention.team_id, Mention.lang, Mention.sentiment
+            ).join(Post, Post.id == Mention.post_id)
         ).all()
     by_post = Counter(r[0] for r in rows)
     assert by_post == {"1": 1, "2": 1, "3": 2}  # "3" matches Acme and Refunds
@@ -81,17 +87,13 @@ def test_reingested_post_is_stored_once_and_its_edits_and_metrics_are_updated(
 
 def test_same_post_twice_in_one_batch_keeps_the_last_version(db: Database, clock) -> None:
     organisation(db, clock=clock)
-    summary, _ = _pipeline(db, clock).process(
-        _items(post("1", "acme v1"), post("1", "acme v2"))
-    )
+    summary, _ = _pipeline(db, clock).process(_items(post("1", "acme v1"), post("1", "acme v2")))
     assert (summary.new, summary.duplicate) == (1, 1)
     with db.transaction() as tx:
         assert tx.session.scalar(select(Post.text)) == "acme v2"
 
 
-def test_edit_of_a_stored_post_that_no_longer_matches_still_updates_it(
-    db: Database, clock
-) -> None:
+def test_edit_of_a_stored_post_that_no_longer_matches_still_updates_it(db: Database, clock) -> None:
     organisation(db, clock=clock)
     pipeline = _pipeline(db, clock)
     pipeline.process(_items(post("1", "acme rocks")))
@@ -103,12 +105,14 @@ def test_edit_of_a_stored_post_that_no_longer_matches_still_updates_it(
 
 def test_invalid_posts_are_rejected_with_reason_and_counted(db: Database, clock) -> None:
     organisation(db, clock=clock)
-    summary, _ = _pipeline(db, clock).process(_items(
-        post("1", "acme ok"),
-        {"network": "myspace", "id": "2", "text": "acme", "created_at": "2026-11-27T08:00:00Z"},
-        {"network": "x", "id": "3", "text": 42, "created_at": "2026-11-27T08:00:00Z"},
-        {"network": "x", "text": "acme"},
-    ))
+    summary, _ = _pipeline(db, clock).process(
+        _items(
+            post("1", "acme ok"),
+            {"network": "myspace", "id": "2", "text": "acme", "created_at": "2026-11-27T08:00:00Z"},
+            {"network": "x", "id": "3", "text": 42, "created_at": "2026-11-27T08:00:00Z"},
+            {"network": "x", "text": "acme"},
+        )
+    )
     assert (summary.accepted, summary.rejected, summary.new) == (1, 3, 1)
     reasons = {r.where: r.reason for r in summary.rejections}
     assert "unknown network 'myspace'" in reasons["line 2"]

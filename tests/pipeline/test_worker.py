@@ -7,6 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest
 from sqlalchemy import func, select
+from tests.support.builders import organisation, post
+from tests.support.enricher import shared_enricher
+from tests.support.nats import delete_streams, require_nats, unique_prefix
 
 from slusha.bus import Bus, open_bus
 from slusha.bus.messages import SUBJECT_EVENTS, SUBJECT_POSTS
@@ -16,9 +19,6 @@ from slusha.pipeline.topics import TopicIndex
 from slusha.pipeline.worker import DURABLE, Worker
 from slusha.store.db import Database
 from slusha.store.schema import DeadLetter, Event, Mention, Post
-from tests.support.builders import organisation, post
-from tests.support.enricher import shared_enricher
-from tests.support.nats import delete_streams, require_nats, unique_prefix
 
 
 @pytest.fixture(params=["memory", "jetstream"])

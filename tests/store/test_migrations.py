@@ -111,8 +111,12 @@ def test_two_writers_on_sqlite_wait_for_each_other_instead_of_failing(tmp_path: 
                     # Read first, then write: the pattern that fails under deferred BEGIN.
                     tx.session.execute(text("SELECT count(*) FROM audit_log")).scalar()
                     record_action(
-                        tx.session, at=SystemClock().now(), actor=name, action="x",
-                        target_type="t", target_id=i,
+                        tx.session,
+                        at=SystemClock().now(),
+                        actor=name,
+                        action="x",
+                        target_type="t",
+                        target_id=i,
                     )
         except BaseException as exc:
             errors.append(exc)

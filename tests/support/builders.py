@@ -16,8 +16,13 @@ def post(
 ) -> dict[str, Any]:
     """A post-format dict."""
     when = datetime(2026, 11, 27, 8, 0, tzinfo=UTC) - timedelta(minutes=minutes_ago)
-    return {"network": network, "id": post_id, "text": text, "created_at": when.isoformat(),
-            **extra}
+    return {
+        "network": network,
+        "id": post_id,
+        "text": text,
+        "created_at": when.isoformat(),
+        **extra,
+    }
 
 
 def organisation(db: Database, *, clock: Clock) -> dict[str, int]:
@@ -25,11 +30,14 @@ def organisation(db: Database, *, clock: Clock) -> dict[str, int]:
     create_team(db, name="Customer care", clock=clock)
     create_team(db, name="HR", clock=clock)
     topics = {
-        "Acme": create_topic(db, name="Acme", team="Customer care", query="acme NOT job*",
-                             clock=clock),
-        "Acme jobs": create_topic(db, name="Acme jobs", team="HR", query="acme job*",
-                                  kind="other", clock=clock),
-        "Refunds": create_topic(db, name="Refunds", team="Customer care",
-                                query="refund NEAR/3 acme", clock=clock),
+        "Acme": create_topic(
+            db, name="Acme", team="Customer care", query="acme NOT job*", clock=clock
+        ),
+        "Acme jobs": create_topic(
+            db, name="Acme jobs", team="HR", query="acme job*", kind="other", clock=clock
+        ),
+        "Refunds": create_topic(
+            db, name="Refunds", team="Customer care", query="refund NEAR/3 acme", clock=clock
+        ),
     }
     return {name: topic.id for name, topic in topics.items()}

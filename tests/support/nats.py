@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import socket
 import uuid
@@ -45,9 +46,7 @@ async def delete_streams(url: str, prefix: str) -> None:
     nc = await nats.connect(url)
     js = nc.jetstream()
     for name in (f"{prefix}_POSTS", f"{prefix}_EVENTS"):
-        try:
+        with contextlib.suppress(Exception):  # the stream may never have been created
             await js.delete_stream(name)
-        except Exception:  # noqa: S110 - the stream may never have been created
-            pass
     await nc.close()
     await asyncio.sleep(0)

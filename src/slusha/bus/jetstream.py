@@ -102,7 +102,9 @@ class JetStreamBus(Bus):
         headers = {"Nats-Msg-Id": msg_id} if msg_id else None
         try:
             await js.publish(
-                self.nats_subject(subject), payload, headers=headers,
+                self.nats_subject(subject),
+                payload,
+                headers=headers,
                 timeout=PUBLISH_TIMEOUT_SECONDS,
             )
         except (NatsTimeoutError, TimeoutError, ConnectionClosedError, NoServersError) as exc:

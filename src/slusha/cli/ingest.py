@@ -133,9 +133,9 @@ def import_cmd(
     reader = io.BufferedReader(_CountingReader(stream, lambda n: progress.advance(task, n)))
     try:
         items = (
-            read_csv(reader, mapping=mapping, network=network)  # type: ignore[arg-type]
+            read_csv(reader, mapping=mapping, network=network)
             if fmt == "csv"
-            else read_jsonl(reader)  # type: ignore[arg-type]
+            else read_jsonl(reader)
         )
         batch_size = batch_size or settings.batch_size
         if enqueue:

@@ -89,6 +89,9 @@ async def serve_async(
         from slusha.pipeline.alerter import run_alerter
 
         tasks.append(asyncio.create_task(run_alerter(runtime, stop)))
+        from slusha.pipeline.roles import run_inbox_tasks
+
+        tasks.append(asyncio.create_task(run_inbox_tasks(runtime, stop)))
     if live:
         names = {t.id: t.name for t in runtime.pipeline.topics.topics.values()}
 

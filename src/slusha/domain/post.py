@@ -206,9 +206,7 @@ def parse_author(value: Any) -> Author | None:
     if value is None:
         return None
     if not isinstance(value, dict):
-        raise PostFormatError(
-            f"'author' must be an object, got {_type_name(value)}", key="author"
-        )
+        raise PostFormatError(f"'author' must be an object, got {_type_name(value)}", key="author")
     unknown = value.keys() - _AUTHOR_KEY_SET
     if unknown:
         raise PostFormatError(
@@ -296,9 +294,7 @@ def parse_post(obj: Any, *, default_network: str | None = None) -> Post:
             metrics[str(mkey)] = _count(mvalue, f"metrics.{mkey}")
     extra_in = obj.get("extra")
     if extra_in is not None and not isinstance(extra_in, dict):
-        raise PostFormatError(
-            f"'extra' must be an object, got {_type_name(extra_in)}", key="extra"
-        )
+        raise PostFormatError(f"'extra' must be an object, got {_type_name(extra_in)}", key="extra")
     extra: dict[str, Any] = dict(extra_in or {})
     for key in obj.keys() - KNOWN_KEYS:
         extra.setdefault(key, obj[key])

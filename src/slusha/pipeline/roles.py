@@ -93,3 +93,39 @@ async def run_connectors(runtime: Runtime, stop: asyncio.Event) -> None:
         await scheduler.run(stop)
     finally:
         await http.aclose()
+
+
+REPLY_RETRY_SECONDS = 60.0
+
+
+async def run_inbox_tasks(runtime: Runtime, stop: asyncio.Event) -> None:
+    """Response-time checks (warnings, escalation) and re-sending replies left pending."""
+    from slusha.pipeline.sla import run_forever
+    from slusha.plugins.registry import build_registry
+    from slusha.services.replies import retry_pending
+    from slusha.services.sources import build_http_client
+
+    registry = build_registry()
+    http = build_http_client(runtime.settings)
+
+    async def replies() -> None:
+        while not stop.is_set():
+            try:
+                await retry_pending(
+                    runtime.db,
+                    clock=runtime.clock,
+                    registry=registry,
+                    settings=runtime.settings,
+                    http=http,
+                )
+            except TransientError as exc:
+                log.warning("replies.retry_failed", extra={"error": str(exc)})
+            with suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), REPLY_RETRY_SECONDS)
+
+    try:
+        await asyncio.gather(
+            run_forever(runtime.db, clock=runtime.clock, bus=runtime.bus, stop=stop), replies()
+        )
+    finally:
+        await http.aclose()

@@ -13,13 +13,17 @@ from slusha.store.posts import PostRecord
 
 
 class SentimentLike(Protocol):
-    label: str
-    score: float
+    @property
+    def label(self) -> str: ...
+    @property
+    def score(self) -> float: ...
 
 
 class EnrichmentLike(Protocol):
-    lang: str | None
-    sentiment: SentimentLike | None
+    @property
+    def lang(self) -> str | None: ...
+    @property
+    def sentiment(self) -> SentimentLike | None: ...
 
 
 class EnricherLike(Protocol):
