@@ -22,7 +22,6 @@ from slusha.plugins.api import FetchResult, StreamBatch
 from slusha.plugins.net import HttpClient
 from slusha.plugins.registry import Registry, build_registry
 from slusha.services import sources as services
-from slusha.store import migrations
 from slusha.store.db import Database
 from slusha.store.schema import Post as PostRow
 from slusha.store.schema import Source
@@ -50,11 +49,9 @@ class Collector:
 
 
 @pytest.fixture
-def database(tmp_path: Path) -> Iterator[Database]:
-    db = Database("sqlite:///" + str(tmp_path / "t.db"))
-    migrations.upgrade(db)
-    yield db
-    db.dispose()
+def database(db: Database) -> Database:
+    """The shared migrated database: every scheduler test runs on SQLite and PostgreSQL."""
+    return db
 
 
 @pytest.fixture
@@ -266,3 +263,32 @@ def test_next_delay_rules() -> None:
     assert 240 <= first <= 300 and 960 <= third <= 1200
     permanent = next_delay_seconds(interval_seconds=300, error=PermanentError("x"), error_streak=1)
     assert permanent >= 480
+
+
+async def test_a_new_topic_backfills_its_history_from_sources_that_search(
+    world: World, settings: Settings
+) -> None:
+    from slusha.pipeline.backfill import backfill_for_event
+    from slusha.services.teams import create_team
+    from slusha.services.topics import create_topic
+    from slusha.store.events import unpublished_events
+
+    settings.backfill_max_posts = 5
+    await world.add("scripted", "searchable", script="none")
+    create_team(world.db, name="PR", clock=world.clock)
+    create_topic(world.db, name="Acme", team="PR", query="acme NOT job*", clock=world.clock)
+    with world.db.read() as tx:
+        events = [(e.kind, e.payload) for e in unpublished_events(tx.session)]
+    assert events[-1][0] == "topic.created"
+    event = {"v": 1, "kind": events[-1][0], "payload": events[-1][1]}
+    report = await backfill_for_event(
+        event, db=world.db, registry=world.registry, settings=settings, clock=world.clock,
+        http=world.http, sink=world.sink,
+    )  # fmt: skip
+    assert report is not None and report.posts_by_source == {"searchable": 5}
+    assert len(world.sink.ids()) == 5
+    other = {"v": 1, "kind": "mention.created", "payload": {}}
+    assert await backfill_for_event(
+        other, db=world.db, registry=world.registry, settings=settings, clock=world.clock,
+        http=world.http, sink=world.sink,
+    ) is None  # fmt: skip

@@ -67,6 +67,7 @@ def build_worker(runtime: Runtime, **kwargs: Any) -> Worker:
 
 async def run_connectors(runtime: Runtime, stop: asyncio.Event) -> None:
     """Poll due sources and supervise streams; fetched posts go on the bus, then the cursor."""
+    from slusha.pipeline.backfill import backfill_for_event
     from slusha.pipeline.ingest import submit_posts
     from slusha.pipeline.scheduler import Scheduler
     from slusha.plugins.registry import build_registry
@@ -89,8 +90,23 @@ async def run_connectors(runtime: Runtime, stop: asyncio.Event) -> None:
         http=http,
         sink=sink,
     )
+
+    async def backfill(event: dict[str, Any]) -> None:
+        await backfill_for_event(
+            event,
+            db=runtime.db,
+            registry=registry,
+            settings=runtime.settings,
+            clock=runtime.clock,
+            http=http,
+            sink=sink,
+        )
+
     try:
-        await scheduler.run(stop)
+        await asyncio.gather(
+            scheduler.run(stop),
+            run_event_listener(runtime, stop, durable="backfill", handle=backfill),
+        )
     finally:
         await http.aclose()
 

@@ -17,6 +17,7 @@ from slusha.query.errors import QuerySyntaxError
 from slusha.query.evaluate import evaluate
 from slusha.query.matcher import Matcher
 from slusha.query.normalise import Token, tokenize
+from slusha.query.terms import search_terms
 
 __all__ = [
     "CompiledQuery",
@@ -25,6 +26,7 @@ __all__ = [
     "Token",
     "compile_query",
     "evaluate",
+    "search_terms",
     "tokenize",
     "validate_query",
 ]

@@ -8,8 +8,12 @@ from slusha.query import QuerySyntaxError, compile_query
 from slusha.services.teams import find_team
 from slusha.store import topics as store_topics
 from slusha.store.audit import record_action
+from slusha.store.events import add_events
 from slusha.store.db import Database
 from slusha.store.schema import TOPIC_KINDS, Team, Topic
+
+
+EVENT_TOPIC_CREATED = "topic.created"
 
 
 class TopicQueryError(InputError):
@@ -72,6 +76,12 @@ def create_topic(
             target_type="topic",
             target_id=topic.id,
             details={"name": name, "query": query, "team": team_row.name},
+        )
+        # Published by the outbox relay; the connectors role backfills the topic's history.
+        add_events(
+            tx.session,
+            events=[(EVENT_TOPIC_CREATED, {"topic_id": topic.id, "name": name, "query": query})],
+            now=now,
         )
     return topic
 
