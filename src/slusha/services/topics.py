@@ -8,10 +8,9 @@ from slusha.query import QuerySyntaxError, compile_query
 from slusha.services.teams import find_team
 from slusha.store import topics as store_topics
 from slusha.store.audit import record_action
-from slusha.store.events import add_events
 from slusha.store.db import Database
+from slusha.store.events import add_events
 from slusha.store.schema import TOPIC_KINDS, Team, Topic
-
 
 EVENT_TOPIC_CREATED = "topic.created"
 
