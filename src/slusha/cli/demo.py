@@ -24,6 +24,7 @@ def load_history(settings: Any, *, posts: int) -> None:
     from slusha.domain.ingest import Incoming
     from slusha.pipeline.runner import IngestSummary
     from slusha.pipeline.runtime import Runtime, tune_gc
+    from slusha.services.outbox import skip_pending_events
 
     out = console(stderr=True)
     db = open_db(settings)
@@ -45,6 +46,7 @@ def load_history(settings: Any, *, posts: int) -> None:
             summary, _ = runtime.pipeline.process(items)
             total.add(summary)
             progress.advance(task, len(chunk))
+    skip_pending_events(db, clock=clock)  # history is not news: no live rows, no alerts for it
     out.print(
         f"demo history: {total.accepted} posts, {total.matched} matched a topic, "
         f"{total.mentions} mentions"

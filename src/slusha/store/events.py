@@ -41,3 +41,11 @@ def mark_published(session: Session, *, ids: Sequence[int], now: datetime) -> No
     """Record that these events reached the bus."""
     if ids:
         session.execute(update(Event).where(Event.id.in_(list(ids))).values(published_at=now))
+
+
+def mark_all_published(session: Session, *, now: datetime) -> int:
+    """Mark every pending event published without publishing it (history that is not news)."""
+    result = session.execute(
+        update(Event).where(Event.published_at.is_(None)).values(published_at=now)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
