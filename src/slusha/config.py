@@ -245,7 +245,9 @@ def load_settings(
             continue
         if name in overrides:
             continue
-        if name.startswith("test_") or name == "require_postgres":
+        if name.startswith(("test_", "require_", "shared_")):
+            # SLUSHA_TEST_*, SLUSHA_REQUIRE_* and SLUSHA_SHARED_* steer the test suite and the
+            # evaluation tools (where the shared data lies), not the server.
             continue
         values[name] = raw
     try:

@@ -112,3 +112,13 @@ def test_worker_with_nats_down_at_start_says_so(run, monkeypatch, tmp_path) -> N
     result = run("worker", "--duration", "1")
     assert result.exit_code == 2
     assert "cannot reach the NATS server at nats://127.0.0.1:1" in result.output
+
+
+def test_the_test_suite_variables_are_not_settings() -> None:
+    environ = {
+        "SLUSHA_TEST_POSTGRES_URL": "postgresql://x@y/z",
+        "SLUSHA_REQUIRE_POSTGRES": "1",
+        "SLUSHA_REQUIRE_NATS": "1",
+        "SLUSHA_SHARED_DATA": "/data",
+    }
+    assert load_settings(environ=environ).port == 8000
