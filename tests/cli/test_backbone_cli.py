@@ -198,3 +198,11 @@ def test_topics_disable(slusha) -> None:
     listed = json.loads(slusha("topics", "list", "--format", "json").output)
     assert {t["name"]: t["enabled"] for t in listed} == {"Acme": False, "Acme jobs": True}
     assert slusha("topics", "disable", "Nope").exit_code == 2
+
+
+def test_topic_names_are_unique_regardless_of_case_in_any_script(slusha) -> None:
+    slusha("teams", "add", "PR")
+    assert slusha("topics", "add", "Лумио", "--team", "PR", "--query", "лумио").exit_code == 0
+    again = slusha("topics", "add", "ЛУМИО", "--team", "PR", "--query", "лумио")
+    assert again.exit_code == 2 and "exists already" in again.output
+    assert slusha("topics", "disable", "лумио").exit_code == 0

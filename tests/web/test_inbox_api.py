@@ -64,3 +64,12 @@ def test_routing_rules_are_listed_and_applied(world: World) -> None:
     assert client.get("/api/v1/routing-rules").json()[0]["name"] == "Refunds are urgent"
     items = client.get("/api/v1/inbox", params={"tag": "refund"}).json()["items"]
     assert {m["id"] for m in items} == {"p9"} and {m["priority"] for m in items} == {"urgent"}
+
+
+def test_ids_beyond_the_database_range_are_refused_not_a_server_error(world: World) -> None:
+    # PostgreSQL integers end at 2**31 - 1; a larger id used to reach the driver and answer 500.
+    client = world.client("admin")
+    too_big = 2**31
+    bulk = client.post("/api/v1/inbox/bulk", json={"mention_ids": [too_big], "status": "open"})
+    assert bulk.status_code == 422
+    assert client.get("/api/v1/alerts", params={"team_id": too_big}).status_code == 422

@@ -16,8 +16,17 @@ def get_topic(session: Session, *, name_or_id: str | int) -> Topic | None:
         topic = session.get(Topic, int(name_or_id))
         if topic is not None:
             return topic
-    stmt = select(Topic).where(func.lower(Topic.name) == str(name_or_id).casefold())
-    return session.scalars(stmt).first()
+    name = str(name_or_id)
+    exact = session.scalars(select(Topic).where(Topic.name == name)).first()
+    if exact is not None:
+        return exact
+    # SQLite's lower() folds ASCII only ("ЛУМИО" != "лумио"), so compare case-folded names here;
+    # an organisation has hundreds of topics, not millions.
+    folded = name.casefold()
+    for topic_id, topic_name in session.execute(select(Topic.id, Topic.name)):
+        if topic_name.casefold() == folded:
+            return session.get(Topic, topic_id)
+    return None
 
 
 def add_topic(

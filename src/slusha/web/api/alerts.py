@@ -17,7 +17,7 @@ from slusha.errors import NotFound
 from slusha.services import alerts as alert_service
 from slusha.services.access import Principal, can, require
 from slusha.services.alert_specs import RuleSpec
-from slusha.web.api.common import Id
+from slusha.web.api.common import MAX_ID, Id
 from slusha.web.deps import Caller, checked_caller, current_caller, web_state
 from slusha.web.problems import PROBLEM_RESPONSES
 from slusha.web.state import WebState
@@ -33,7 +33,7 @@ class _Strict(BaseModel):
 class AlertRuleCreate(_Strict):
     """A new rule: the same fields as ``slusha alerts add``."""
 
-    team_id: int = Field(ge=1)
+    team_id: int = Field(ge=1, le=MAX_ID)
     kind: RuleKind
     topics: list[str] = Field(default_factory=list, description="Topic names or ids.")
     channels: list[str] = Field(
@@ -135,7 +135,7 @@ def _rule_for(state: WebState, principal: Principal, rule_id: int, action: str) 
 
 @router.get("/alerts", response_model=list[AlertRuleRead], summary="Alert rules")
 def list_rules(
-    team_id: int | None = Query(None, ge=1),
+    team_id: int | None = Query(None, ge=1, le=MAX_ID),
     caller: Caller = Depends(current_caller),
     state: WebState = Depends(web_state),
 ) -> list[dict[str, Any]]:

@@ -13,7 +13,7 @@ from starlette.concurrency import run_in_threadpool
 from slusha.errors import InputError
 from slusha.services import inbox, presence, replies, reports, routing
 from slusha.services.sources import build_http_client
-from slusha.web.api.common import Id, utc
+from slusha.web.api.common import MAX_ID, Id, utc
 from slusha.web.deps import Caller, checked_caller, current_caller, web_state
 from slusha.web.problems import PROBLEM_RESPONSES
 from slusha.web.state import WebState
@@ -61,7 +61,9 @@ class NoteCreate(BaseModel):
 class BulkUpdate(BaseModel):
     """One change applied to a selection."""
 
-    mention_ids: list[int] = Field(min_length=1, max_length=inbox.BULK_LIMIT)
+    mention_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(
+        min_length=1, max_length=inbox.BULK_LIMIT
+    )
     status: Status | None = None
     assign_to: str | None = Field(None, max_length=150)
     team: str | None = Field(None, max_length=200)
