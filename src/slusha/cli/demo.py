@@ -17,7 +17,7 @@ from slusha.cli.context import cli_clock, console, get_settings, open_db
 DEMO_DB = "slusha-demo.db"
 
 
-def load_history(settings: Any, *, posts: int) -> None:
+def load_history(settings: Any, *, posts: int, enricher: Any = None) -> None:
     """Create the organisation and ingest the generated history, with a progress bar."""
     from slusha.demo.corpus import generate
     from slusha.demo.organisation import is_set_up, set_up
@@ -34,7 +34,7 @@ def load_history(settings: Any, *, posts: int) -> None:
     clock = cli_clock()
     set_up(db, clock=clock)
     corpus = generate(now=clock.now(), count=posts)
-    runtime = Runtime.build(settings, clock=clock, db=db)
+    runtime = Runtime.build(settings, clock=clock, db=db, enricher=enricher)
     runtime.pipeline.topics.refresh(force=True)
     tune_gc()
     total = IngestSummary()
@@ -104,7 +104,10 @@ def demo_cmd(
         for suffix in ("", "-wal", "-shm"):
             Path(str(path) + suffix).unlink(missing_ok=True)
     settings = get_settings(database_url=database, bus_url="memory://", port=port)
-    load_history(settings, posts=posts)
+    from slusha.pipeline.runtime import build_enricher
+
+    enricher = build_enricher()  # loaded once for the history and the live replay
+    load_history(settings, posts=posts, enricher=enricher)
     out = console(stderr=True)
     out.print(
         f"open [bold]http://{settings.host}:{settings.port}/[/] in a browser\n"
@@ -112,5 +115,12 @@ def demo_cmd(
         "new mentions appear below as they arrive (Ctrl-C stops)"
     )
     asyncio.run(
-        serve_async(settings, role="all", duration=duration, live=True, extra=replay(interval))
+        serve_async(
+            settings,
+            role="all",
+            duration=duration,
+            live=True,
+            extra=replay(interval),
+            enricher=enricher,
+        )
     )

@@ -20,11 +20,11 @@ def _install_stop(stop: asyncio.Event) -> None:
             loop.add_signal_handler(sig, stop.set)
 
 
-async def _start_runtime(settings: Any) -> Any:
+async def _start_runtime(settings: Any, *, enricher: Any = None) -> Any:
     from slusha.pipeline.runtime import Runtime, tune_gc
 
     db = open_db(settings)
-    runtime = Runtime.build(settings, clock=cli_clock(), db=db)
+    runtime = Runtime.build(settings, clock=cli_clock(), db=db, enricher=enricher)
     try:
         await runtime.bus.start()
     except SlushaError as exc:
@@ -60,7 +60,13 @@ def print_mention(event: dict[str, Any], topics: dict[int, str]) -> None:
 
 
 async def serve_async(
-    settings: Any, *, role: str, duration: float | None, live: bool, extra: Any = None
+    settings: Any,
+    *,
+    role: str,
+    duration: float | None,
+    live: bool,
+    extra: Any = None,
+    enricher: Any = None,
 ) -> None:
     """Run the roles of this process until a signal (or ``duration`` seconds)."""
     from slusha.pipeline.roles import (
@@ -70,7 +76,7 @@ async def serve_async(
         run_outbox_relay,
     )
 
-    runtime = await _start_runtime(settings)
+    runtime = await _start_runtime(settings, enricher=enricher)
     stop = asyncio.Event()
     _install_stop(stop)
     tasks = [asyncio.create_task(_stop_after(stop, duration))]
