@@ -17,6 +17,7 @@ from slusha.cli.context import (
     fail,
     get_settings,
     open_db,
+    print_query_error,
 )
 from slusha.domain.alerts.rules import RULE_KINDS, SENTIMENTS
 from slusha.errors import SlushaError
@@ -80,10 +81,7 @@ def alerts_add(**options: object) -> None:
     try:
         created = create_rule(db, spec=spec, settings=settings, clock=cli_clock())
     except FilterQueryError as exc:
-        err = console(stderr=True)
-        err.print(f"[bold red]error:[/] the --filter query is not valid: {exc.reason}")
-        err.print(f"  {exc.query}", markup=False, highlight=False)
-        err.print("  " + " " * exc.position + "^")
+        print_query_error("the --filter query", exc.query, exc.error)
         raise SystemExit(EXIT_USAGE) from None
     except SlushaError as exc:
         fail(str(exc))

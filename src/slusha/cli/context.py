@@ -104,3 +104,11 @@ def cli_clock() -> Any:
     from slusha.clock import SystemClock
 
     return SystemClock()
+
+
+def print_query_error(what: str, query: str, error: Any) -> None:
+    """Say why a query is not valid, with the query and a caret under the problem (stderr)."""
+    err = console(stderr=True)
+    err.print(f"[bold red]error:[/] {what} is not valid: {error.message}")
+    for line in error.caret(query).splitlines():
+        err.print(f"  {line}", markup=False, highlight=False)

@@ -13,6 +13,7 @@ from slusha.cli.context import (
     fail,
     get_settings,
     open_db,
+    print_query_error,
 )
 from slusha.errors import SlushaError
 from slusha.store.schema import TEAM_ROLES, TOPIC_KINDS
@@ -123,10 +124,7 @@ def topics_add(name: str, team: str, query: str, kind: str, is_private: bool) ->
             clock=cli_clock(),
         )
     except TopicQueryError as exc:
-        err = console(stderr=True)
-        err.print(f"[bold red]error:[/] the query is not valid: {exc.reason}")
-        err.print(f"  {query}", markup=False, highlight=False)
-        err.print("  " + " " * exc.position + "^")
+        print_query_error("the query", query, exc.error)
         raise SystemExit(EXIT_USAGE) from None
     except SlushaError as exc:
         fail(str(exc))

@@ -52,6 +52,7 @@ class FilterQueryError(InputError):
             f"the --filter query is not valid: {error.message} (at character {error.position})"
         )
         self.query = query
+        self.error = error
         self.position = error.position
         self.reason = error.message
 

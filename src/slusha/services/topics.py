@@ -23,6 +23,7 @@ class TopicQueryError(InputError):
     def __init__(self, query: str, error: QuerySyntaxError) -> None:
         super().__init__(f"the query is not valid: {error.message} (at character {error.position})")
         self.query = query
+        self.error = error
         self.position = error.position
         self.reason = error.message
 
