@@ -229,7 +229,7 @@ def _and_predicate(node: And) -> Predicate:
             continue
         rest.append(child)
     # Cheap checks first; positional work (phrases, NEAR) last.
-    rest.sort(key=_check_cost)
+    rest.sort(key=check_cost)
     checks = [predicate(c) for c in rest]
     all_of, none_of, none_of_wild = frozenset(every), frozenset(none_keys), frozenset(none_wild)
 
@@ -263,7 +263,7 @@ def _or_predicate(node: Or) -> Predicate:
     )
     rest = [
         predicate(c)
-        for c in sorted(node.children, key=_check_cost)
+        for c in sorted(node.children, key=check_cost)
         if not _is_plain_key(c) and not (isinstance(c, Term) and c.prefix)
     ]
 
@@ -282,15 +282,15 @@ def _or_predicate(node: Or) -> Predicate:
     return check
 
 
-def _check_cost(node: Node) -> int:
+def check_cost(node: Node) -> int:
     if isinstance(node, Not):
-        return _check_cost(node.child)
+        return check_cost(node.child)
     if isinstance(node, Term | Field):
         return 1 if not (isinstance(node, Term) and node.exact_case) else 3
     if isinstance(node, Phrase):
         return 4
     if isinstance(node, And | Or):
-        return 2 + max(_check_cost(c) for c in node.children)
+        return 2 + max(check_cost(c) for c in node.children)
     return 6
 
 
@@ -345,9 +345,8 @@ class CompiledQuery:
     """A parsed, checked query ready to test posts; build it with ``compile_query``."""
 
     __slots__ = (
-        "is_exact",
-        "predicate",
-        "required",
+        "_predicate",
+        "_required",
         "text",
         "tree",
         "uses_author",
@@ -358,12 +357,32 @@ class CompiledQuery:
     def __init__(self, text: str, tree: Node) -> None:
         self.text = text
         self.tree = tree
-        self.predicate = predicate(tree)
-        self.required = required(tree)
-        self.is_exact = self.required is not None and _is_exact(tree)
+        # Built on first use: the matcher indexes a query through slusha.query.plan and
+        # needs neither for most topics, so compiling 100k topics skips building them.
+        self._predicate: Predicate | None = None
+        self._required: tuple[Required | None] | None = None
         self.wildcards, fields = _features(tree)
         self.uses_site = "site" in fields
         self.uses_author = "author" in fields
+
+    @property
+    def predicate(self) -> Predicate:
+        """The whole query as one closure over a ``PostView``."""
+        if self._predicate is None:
+            self._predicate = predicate(self.tree)
+        return self._predicate
+
+    @property
+    def required(self) -> Required | None:
+        """Keys of which every matching post holds one (``None``: no such set)."""
+        if self._required is None:
+            self._required = (required(self.tree),)
+        return self._required[0]
+
+    @property
+    def is_exact(self) -> bool:
+        """Whether a hit on a required key alone decides the query."""
+        return self.required is not None and _is_exact(self.tree)
 
     def view(self, post: Any) -> PostView:
         """The post read, tokenised and prepared for this query."""

@@ -188,14 +188,18 @@ def read_post(post: Any) -> PostFields:
         handle = followers = None
         if isinstance(author, dict):
             handle, followers = author.get("handle"), author.get("followers")
+        # Inline type checks and positional fields: this runs once per post in the matcher.
+        get = post.get
+        text, title, network = get("text"), get("title"), get("network")
+        lang, url = get("lang"), get("url")
         return PostFields(
-            text=_str(post.get("text")) or "",
-            title=_str(post.get("title")),
-            network=_str(post.get("network")),
-            lang=_str(post.get("lang")),
-            url=_str(post.get("url")),
-            handle=_str(handle),
-            followers=_count(followers),
+            text if isinstance(text, str) else "",
+            title if isinstance(title, str) else None,
+            network if isinstance(network, str) else None,
+            lang if isinstance(lang, str) else None,
+            url if isinstance(url, str) else None,
+            handle if isinstance(handle, str) else None,
+            None if followers is None else _count(followers),
         )
     author = getattr(post, "author", None)
     if author is not None and not isinstance(author, str):

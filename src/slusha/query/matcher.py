@@ -1,9 +1,14 @@
 """Which of N topics does a post match? One index over every topic, checked once per post.
 
-Per post: normalise and tokenise once (``PostView``); look the post's token and field keys up
-in one dict of required keys -> topics; find wildcard prefixes with one Aho-Corasick pass
-over the token stream; verify only the candidate topics; check the few topics that have no
-required key (``followers:>1000`` alone) on every post.
+Each topic is split into branches (``slusha.query.plan``), each indexed under the keys of
+its cheapest necessary clause. Per post: normalise and tokenise once (``PostView``); find
+wildcard prefixes with one Aho-Corasick pass over the token stream and add them to the
+post's key set; intersect that set with the index's keys (one C-level operation). A hit
+then decides *exact* branches outright (``a OR #a``), *guarded* ones with a set test of
+their exclusions (``a NOT (jobs OR promo*)``, all passed at once when the post holds no
+excluded key at all), and the rest with set tests of their other necessary keys first and
+a predicate call only when those pass. The few topics with no necessary key
+(``followers:>1000`` alone) are checked on every post.
 
 Adding and removing topics never rebuilds the whole index: the key dict changes in place,
 new wildcard keys wait in a small delta set (searched with ``in``), and the automaton is
@@ -13,6 +18,7 @@ next ``match`` call, so ``add`` itself stays O(size of the query).
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -20,6 +26,7 @@ import ahocorasick
 
 from slusha.query.compiler import CompiledQuery, Predicate, compile_query
 from slusha.query.fields import read_post
+from slusha.query.plan import ANY_KEY, plan
 from slusha.query.postview import PostView
 
 # New wildcard keys are searched one by one until this many wait; then the automaton is
@@ -28,17 +35,18 @@ DELTA_LIMIT = 64
 
 
 class _Entry:
-    __slots__ = ("check", "keys", "pair", "topic", "wildcards")
+    __slots__ = ("always", "branches", "topic", "wildcards")
 
-    def __init__(self, topic: str, query: CompiledQuery) -> None:
+    def __init__(
+        self, topic: str, query: CompiledQuery, sets: dict[frozenset[str], frozenset[str]]
+    ) -> None:
         self.topic = topic
-        # What the index holds: the predicate is None when a hit on a key decides the topic.
-        self.pair: tuple[str, Predicate | None] = (
-            topic,
-            None if query.is_exact else query.predicate,
+        branches = plan(query.tree, sets).branches
+        self.branches = branches or ()
+        # Checked on every post when some branch has no necessary key (followers:>1000).
+        self.always: tuple[str, Predicate] | None = (
+            (topic, query.predicate) if branches is None else None
         )
-        self.check: tuple[str, Predicate] = (topic, query.predicate)
-        self.keys = query.required.keys if query.required is not None else frozenset()
         self.wildcards = query.wildcards
 
 
@@ -48,9 +56,17 @@ class Matcher:
     def __init__(self, topics: Mapping[str, str] | Iterable[tuple[str, str]] = ()) -> None:
         self._entries: dict[str, _Entry] = {}
         self._queries: dict[str, CompiledQuery] = {}
-        # Required key -> (topic, predicate or None when the key alone decides it). Buckets
-        # are tuples: one compact block per key, cheaper to reach than lists on the hot path.
-        self._index: dict[str, tuple[tuple[str, Predicate | None], ...]] = {}
+        # Index key -> what a hit on it means: (topics the hit decides, topics it decides
+        # unless the post holds one of their excluded keys, topics it makes candidates for
+        # a predicate). One dict, so each of a post's keys costs one probe; buckets are
+        # tuples, compact and cheap to reach.
+        self._index: dict[str, _Bucket] = {}
+        # The same keys as a set: ``set & set`` probes about twice as fast as ``dict.keys() &``.
+        self._keyset: set[str] = set()
+        # Small key sets shared between topics (see slusha.query.plan.plan).
+        self._sets: dict[frozenset[str], frozenset[str]] = {}
+        # Every excluded key, counted: a post holding none passes every guard at once.
+        self._excluded: dict[str, int] = {}
         self._always: list[tuple[str, Predicate]] = []
         self._wild_refs: dict[str, int] = {}
         self._automaton: Any = None
@@ -61,10 +77,22 @@ class Matcher:
         self._author_refs = 0
         # Later duplicates of an id win, as with add(); buckets are gathered in lists and
         # frozen once, so building is linear even when thousands of topics share a key.
-        bulk: dict[str, list[tuple[str, Predicate | None]]] = {}
-        for topic, query in dict(topics).items():
-            self._insert(topic, compile_query(query), bulk=bulk)
-        self._index = {key: tuple(pairs) for key, pairs in bulk.items()}
+        bulk: dict[str, tuple[list[str], list[_Guarded], list[_Checked]]] = {}
+        # Building allocates millions of objects and frees none: the cyclic collector's
+        # passes over the growing heap would take about half the time, to find nothing.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for topic, query in dict(topics).items():
+                self._insert(topic, compile_query(query), bulk=bulk)
+            self._index = {
+                key: (tuple(exact), tuple(guarded), tuple(checked))
+                for key, (exact, guarded, checked) in bulk.items()
+            }
+            self._keyset = set(self._index)
+        finally:
+            if collecting:
+                gc.enable()
         self._rebuild()
 
     def __len__(self) -> int:
@@ -97,14 +125,29 @@ class Matcher:
         query = self._queries.pop(topic)
         self._site_refs -= query.uses_site
         self._author_refs -= query.uses_author
-        if not entry.keys:
-            self._always.remove(entry.check)
-        for key in entry.keys:
-            bucket = tuple(p for p in self._index[key] if p is not entry.pair)
-            if bucket:
-                self._index[key] = bucket
-            else:
-                del self._index[key]
+        if entry.always is not None:
+            self._always.remove(entry.always)
+        for branch in entry.branches:
+            for key in branch.keys:
+                bucket = self._index.get(key)
+                if bucket is None:
+                    continue  # emptied by an earlier branch of the same topic
+                exact, guarded, checked = bucket
+                bucket = (
+                    tuple(t for t in exact if t != topic),
+                    tuple(g for g in guarded if g[0] != topic),
+                    tuple(c for c in checked if c[0] != topic),
+                )
+                if any(bucket):
+                    self._index[key] = bucket
+                else:
+                    del self._index[key]
+                    self._keyset.discard(key)
+            if branch.is_guarded:
+                for key in branch.exclude:
+                    self._excluded[key] -= 1
+                    if not self._excluded[key]:
+                        del self._excluded[key]
         for key in entry.wildcards:
             self._wild_refs[key] -= 1
             if self._wild_refs[key] == 0:
@@ -120,20 +163,39 @@ class Matcher:
         topic: str,
         query: CompiledQuery,
         *,
-        bulk: dict[str, list[tuple[str, Predicate | None]]] | None = None,
+        bulk: dict[str, tuple[list[str], list[_Guarded], list[_Checked]]] | None = None,
     ) -> None:
-        entry = _Entry(topic, query)
+        if len(self._sets) > 1000 + 2 * len(self._entries):
+            # Sets of removed topics pile up under churn; sets in use stay where they are.
+            self._sets = {}
+        entry = _Entry(topic, query, self._sets)
         self._entries[topic] = entry
         self._queries[topic] = query
         self._site_refs += query.uses_site
         self._author_refs += query.uses_author
-        if not entry.keys:
-            self._always.append(entry.check)
-        for key in entry.keys:
-            if bulk is not None:
-                bulk.setdefault(key, []).append(entry.pair)
-            else:
-                self._index[key] = (*self._index.get(key, ()), entry.pair)
+        if entry.always is not None:
+            self._always.append(entry.always)
+        for branch in entry.branches:
+            # 0: decided by the hit, 1: guarded by exclusions, 2: checked.
+            part = 0 if branch.is_exact else 1 if branch.is_guarded else 2
+            item: Any = (
+                topic
+                if part == 0
+                else (topic, branch.exclude)
+                if part == 1
+                else (topic, branch.every, branch.some, branch.exclude, branch.check)
+            )
+            for key in branch.keys:
+                if bulk is not None:
+                    bulk.setdefault(key, ([], [], []))[part].append(item)
+                else:
+                    old: list[Any] = list(self._index.get(key, ((), (), ())))
+                    old[part] = (*old[part], item)
+                    self._index[key] = (old[0], old[1], old[2])
+                    self._keyset.add(key)
+            if part == 1:
+                for key in branch.exclude:
+                    self._excluded[key] = self._excluded.get(key, 0) + 1
         for key in entry.wildcards:
             refs = self._wild_refs.get(key, 0)
             self._wild_refs[key] = refs + 1
@@ -159,12 +221,19 @@ class Matcher:
         view = PostView(
             read_post(post), with_site=self._site_refs > 0, with_author=self._author_refs > 0
         )
-        if view.tokens and (self._automaton is not None or self._delta):
+        keys = view.keys
+        keys.add(ANY_KEY)
+        if self._wild_refs and view.tokens:
             joined = view.joined
-            if self._automaton is not None:
-                view.wild = {key for _, key in self._automaton.iter(joined)}
+            automaton = self._automaton
+            found = [key for _, key in automaton.iter(joined)] if automaton is not None else []
             if self._delta:
-                view.wild.update(key for key in self._delta if key in joined)
+                found.extend(key for key in self._delta if key in joined)
+            if found:
+                view.wild.update(found)
+                # Wildcard keys start with a space, so they cannot clash with token or field
+                # keys: one set then answers every set test (see slusha.query.plan).
+                keys.update(found)
         return view
 
     def match(self, post: Any) -> set[str]:
@@ -172,16 +241,36 @@ class Matcher:
         return self._match_view(self._view(post))
 
     def _match_view(self, view: PostView) -> set[str]:
+        keys = view.keys
         index = self._index
         matched: set[str] = set()
-        # dict.keys() & set iterates over the post's few keys, not over the index.
-        hits = index.keys() & view.keys
-        if view.wild:
-            hits.update(index.keys() & view.wild)
-        for key in hits:
-            for topic, check in index[key]:
-                # A topic hit through several keys is verified again only if it failed.
-                if check is None or (topic not in matched and check(view)):
+        pending = []
+        clean: bool | None = None
+        # set & set iterates over the smaller side: the post's few keys.
+        for key in self._keyset & keys:
+            exact, guarded, checked = index[key]
+            if exact:
+                matched.update(exact)
+            if guarded:
+                if clean is None:
+                    # Usually the post holds no excluded key and every guard passes.
+                    clean = self._excluded.keys().isdisjoint(keys)
+                if clean:
+                    matched.update([topic for topic, _ in guarded])
+                else:
+                    matched.update([t for t, exclude in guarded if exclude.isdisjoint(keys)])
+            if checked:
+                pending.append(checked)
+        for checked in pending:
+            for topic, every, some, exclude, check in checked:
+                # Sets first, cheapest first; a topic already matched is not checked again.
+                if (
+                    every <= keys
+                    and not some.isdisjoint(keys)
+                    and exclude.isdisjoint(keys)
+                    and topic not in matched
+                    and (check is None or check(view))
+                ):
                     matched.add(topic)
         for topic, always in self._always:
             if always(view):
@@ -193,8 +282,20 @@ class Matcher:
         return [self.match(post) for post in posts]
 
     def candidates(self, post: Any) -> int:
-        """How many topics would be verified for the post (a benchmark figure)."""
-        view = self._view(post)
-        hits = (self._index.keys() & view.keys) | (self._index.keys() & view.wild)
-        found = {pair for key in hits for pair in self._index[key] if pair[1] is not None}
+        """How many topics would be verified for the post (a benchmark figure).
+
+        Guarded topics count: each costs a set test, though no predicate call.
+        """
+        keys = self._view(post).keys
+        found = {
+            topic
+            for key in self._index.keys() & keys
+            for part in self._index[key][1:]
+            for topic, *_ in part
+        }
         return len(found) + len(self._always)
+
+
+_Guarded = tuple[str, frozenset[str]]
+_Checked = tuple[str, frozenset[str], frozenset[str], frozenset[str], Predicate | None]
+_Bucket = tuple[tuple[str, ...], tuple[_Guarded, ...], tuple[_Checked, ...]]
