@@ -311,6 +311,15 @@ def measure_http(
         )
         assert response.status_code == 200 and len(response.json()["items"]) == 50
 
+    with db.read() as tx:
+        team_ids = {team.name: team.id for team in tx.session.query(Team)}
+
+    def inbox_page(i: int) -> None:
+        # The server-rendered page runs the API's query and renders 50 rows.
+        team = rng.randint(1, teams)
+        response = client.get(f"/inbox/teams/{team_ids[f'Team {team}']}", headers=tokens[team])
+        assert response.status_code == 200 and response.text.count('class="inbox-row') == 50
+
     def assign(i: int) -> None:
         mention_id = rng.randint(1, mentions)
         with db.transaction() as tx:
@@ -339,6 +348,7 @@ def measure_http(
     lines = []
     for name, work in (
         ("HTTP GET /api/v1/inbox?team=", page),
+        ("HTTP GET /inbox/teams/{id} (page)", inbox_page),
         ("HTTP POST /api/v1/inbox/{id}/assign", assign),
         ("HTTP GET /api/v1/reports/sla?team=", report),
     ):

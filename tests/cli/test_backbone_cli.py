@@ -170,6 +170,10 @@ def test_search_finds_stored_posts_by_words(slusha, tmp_path: Path) -> None:
     hostile = slusha("search", 'refund" OR NEAR(', "--format", "json")
     assert hostile.exit_code == 0  # user input is never FTS syntax
     assert slusha("search", "!!!").exit_code == 2
+    optimised = slusha("db", "optimize")
+    assert optimised.exit_code == 0 and "search index optimised" in optimised.output
+    again = json.loads(slusha("search", "refund arrived", "--format", "json").output)
+    assert [p["id"] for p in again] == ["1"]  # the merged index answers the same
 
 
 def test_users_add_prints_a_generated_password_once(slusha) -> None:

@@ -133,3 +133,30 @@ def test_batches_match_single_calls(detector: LanguageDetector) -> None:
     assert batch == [detector.detect(t) for t in texts]
     with pytest.raises(ValueError):
         detector.detect_many(texts, [None])
+
+
+def test_repeated_texts_answer_alike_and_come_from_the_cache() -> None:
+    detector = LanguageDetector()
+    texts = [
+        "Guten Morgen, wie geht es dir heute?",
+        "Hello there my friend, see you tomorrow",
+        "Guten Morgen, wie geht es dir heute?",
+        "RT @someone: Hello there my friend, see you tomorrow",
+    ]
+    first = detector.detect_many(texts)
+    assert first[0] == first[2]
+    assert first[3] == first[1]  # the retweet's prefix and handle are noise
+    assert detector.detect_many(texts) == first
+    detector.clear_cache()
+    assert detector.detect_many(texts) == first
+    assert detector.detect_many(texts, [LanguageHints(network="fr")] * 4)[0].lang == "de"
+
+
+def test_cache_is_bounded() -> None:
+    detector = LanguageDetector(cache_size=2)
+    for text in ["Guten Morgen", "Hello there", "Buenos días", "Dobro jutro"]:
+        detector.detect(text)
+    assert len(detector._cache) <= 2
+    off = LanguageDetector(cache_size=0)
+    off.detect("Guten Morgen")
+    assert not off._cache

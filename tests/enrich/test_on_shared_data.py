@@ -65,3 +65,18 @@ def test_evaluate_runs_on_a_small_part(shared_data: Path, capsys) -> None:
 def test_evaluate_skips_cleanly_without_data(tmp_path: Path, capsys) -> None:
     assert evaluate_main(["--data", str(tmp_path / "absent")]) == 0
     assert "skipped: shared data not found" in capsys.readouterr().err
+
+
+def test_few_candidate_accurate_pass_keeps_accuracy(shared_data: Path) -> None:
+    """Re-scoring unsure texts among the fast pass's best languages loses (almost) nothing."""
+    texts: list[str] = []
+    gold: list[str] = []
+    for lang in ("en", "de", "hr", "sl", "sk", "pt"):
+        lines = _lines(shared_data / "langid-lingua" / "word-pairs" / f"{lang}.txt")[:150]
+        texts += lines
+        gold += [lang] * len(lines)
+    narrow = LanguageDetector(min_confidence=0.0).detect_many(texts)
+    full = LanguageDetector(min_confidence=0.0, accurate_candidates=None).detect_many(texts)
+    right_narrow = np.mean([d.lang == g for d, g in zip(narrow, gold, strict=True)])
+    right_full = np.mean([d.lang == g for d, g in zip(full, gold, strict=True)])
+    assert right_narrow >= right_full - 0.02

@@ -48,6 +48,20 @@ def test_filters_and_full_text_search(world: World) -> None:
     assert bad.headers["content-type"] == "application/problem+json"
 
 
+def test_search_answers_the_same_when_its_words_are_common(world: World, monkeypatch) -> None:
+    from slusha.store import stream
+
+    api = _api(world)
+    queries = ("acme", "hiring engineers", "acme&sentiment=negative", "zebra")
+    few = {q: api.get(f"/api/v1/mentions?q={q}&limit=100").json()["items"] for q in queries}
+    # Above FTS_PROBE matches SQLite walks the stream and checks each post by rowid instead.
+    monkeypatch.setattr(stream, "FTS_PROBE", 1)
+    for q in queries:
+        many = api.get(f"/api/v1/mentions?q={q}&limit=100").json()["items"]
+        assert [i["id"] for i in many] == [i["id"] for i in few[q]], q
+    assert len(few["acme"]) >= 3 and few["zebra"] == []
+
+
 def test_detail_sanitises_html_and_drops_unsafe_links(world: World) -> None:
     world.ingest(post(
         "x1", "acme <script>", html='<p>acme <a href="javascript:alert(1)">x</a>'

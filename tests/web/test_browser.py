@@ -159,7 +159,8 @@ def test_end_to_end_in_chromium(sqlite_world: World) -> None:
         pages = (("topics", "/topics"), ("dashboard", "/dashboard"), ("sources", "/sources"),
                  ("teams", "/teams"), ("team", f"/teams/{world.teams['care']}"),
                  ("profile", "/profile"), ("api-docs", "/api/docs"),
-                 ("mention", f"/mentions/{first}"))  # fmt: skip
+                 ("mention", f"/mentions/{first}"), ("inbox-mine", "/inbox/mine"),
+                 ("inbox-report", "/inbox/report"), ("alerts", "/alerts"))  # fmt: skip
         for name, path in pages:
             page.goto(base + path)
             if name == "dashboard":

@@ -73,3 +73,25 @@ def test_ids_beyond_the_database_range_are_refused_not_a_server_error(world: Wor
     bulk = client.post("/api/v1/inbox/bulk", json={"mention_ids": [too_big], "status": "open"})
     assert bulk.status_code == 422
     assert client.get("/api/v1/alerts", params={"team_id": too_big}).status_code == 422
+
+
+def test_bulk_hands_over_with_a_note_and_removes_tags(world: World) -> None:
+    care_pub = _care_mention(world)
+    headers = {"Authorization": f"Bearer {world.token('care_manager')}"}
+    client = world.client()
+    body = {"mention_ids": [care_pub], "add_tags": ["vip", "late"]}
+    assert client.post("/api/v1/inbox/bulk", json=body, headers=headers).json()["done"] == [
+        care_pub
+    ]
+    body = {"mention_ids": [care_pub], "remove_tags": ["vip"], "team": "HR", "note": "n1"}
+    answer = client.post("/api/v1/inbox/bulk", json=body, headers=headers)
+    assert answer.status_code == 200 and answer.json()["done"] == [care_pub]
+    admin = {"Authorization": f"Bearer {world.token('admin')}"}
+    view = client.get(f"/api/v1/inbox/{care_pub}", headers=admin).json()
+    assert view["tags"] == ["late"] and view["team"] == "HR"
+    assert [n["text"] for n in view["notes"]] == ["n1"]
+    # Care no longer works it; a note without a hand-over is refused.
+    again = client.post("/api/v1/inbox/bulk", json=body, headers=headers).json()
+    assert again["done"] == [] and list(again["failed"]) == [str(care_pub)]
+    body = {"mention_ids": [care_pub], "note": "alone"}
+    assert client.post("/api/v1/inbox/bulk", json=body, headers=headers).status_code == 422

@@ -29,9 +29,8 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 
 
 # Routers of other features mounted in the same app; their owners run them here once their ids
-# are bounded (GET /api/v1/alerts?team_id=2147483648 and POST /api/v1/inbox/bulk with an id of
-# 2**31 answered 500 when this was written).
-OTHER_FEATURES = ("/api/v1/alerts", "/api/v1/inbox", "/api/v1/reports", "/api/v1/routing-rules")
+# are bounded. Alerts and the inbox are fuzzed with the rest.
+OTHER_FEATURES = ("/api/v1/reports", "/api/v1/routing-rules")
 
 
 def _operations(world: World) -> list[Any]:
@@ -56,6 +55,7 @@ def _fuzz(operation: Any, headers: dict[str, str], calls: dict[str, int]) -> Non
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(900)  # about 50 operations x 100 cases
 @pytest.mark.parametrize("who", ["admin", "care_viewer"])
 def test_api_conforms_to_its_schema(world: World, who: str) -> None:
     token = world.token(who)

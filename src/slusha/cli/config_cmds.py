@@ -90,6 +90,17 @@ def db_upgrade() -> None:
     )
 
 
+@db_group.command("optimize")
+def db_optimize() -> None:
+    """Merge the full-text search index (SQLite; worth it after a large import)."""
+    from slusha.store.search import optimize_index
+
+    db = open_db(get_settings())
+    with console().status("merging the search index..."), db.transaction() as tx:
+        optimize_index(tx.session)
+    console().print(f"database {db.safe_url}: search index optimised")
+
+
 def register(group: click.Group) -> None:
     """Add the commands to the root group."""
     group.add_command(config_group)

@@ -111,7 +111,47 @@ def sentiment_command(text: str, model: str | None, as_json: bool) -> None:
         click.echo(f"{result.label} {result.score:.2f}")
 
 
+@click.group("corrections")
+def corrections_group() -> None:
+    """Members' sentiment corrections (training data for the sentiment model)."""
+
+
+@corrections_group.command("export")
+@click.option("--since", help="24h, 7d, 2w, a date (2026-11-01) or an ISO date-time.")
+@click.option(
+    "--output",
+    "-o",
+    type=click.Path(dir_okay=False, allow_dash=True),
+    default="-",
+    show_default=True,
+    help="JSON Lines file to write ('-' for standard output).",
+)
+def corrections_export(since: str | None, output: str) -> None:
+    """Write the newest sentiment correction of each post as training JSON Lines.
+
+    Feed the file to `python -m slusha.enrich.train --corrections FILE` to retrain.
+    """
+    from slusha.cli.context import cli_clock, get_settings, open_db
+    from slusha.enrich.corrections import write_corrections
+    from slusha.services.corrections import export_corrections
+    from slusha.services.mentions import parse_since
+
+    try:
+        start = parse_since(since, clock=cli_clock()) if since else None
+    except SlushaError as exc:
+        fail(str(exc))
+    db = open_db(get_settings())
+    rows = export_corrections(db, since=start)
+    if output == "-":
+        write_corrections(rows, sys.stdout)
+    else:
+        with open(output, "w", encoding="utf-8") as handle:
+            write_corrections(rows, handle)
+    console(stderr=True).print(f"exported {len(rows)} corrections")
+
+
 def register(group: click.Group) -> None:
     """Add the enrichment commands to the root group."""
     group.add_command(enrich_command)
     group.add_command(sentiment_command)
+    group.add_command(corrections_group)

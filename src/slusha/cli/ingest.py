@@ -153,6 +153,9 @@ def import_cmd(
         sys.exit(EXIT_PARTIAL)
 
 
+OPTIMIZE_AFTER_NEW_POSTS = 20_000  # a bulk import leaves the search index in many segments
+
+
 def _batches(items: Iterator[Any], size: int) -> Iterator[list[Any]]:
     batch: list[Any] = []
     for item in items:
@@ -184,6 +187,11 @@ def _process(settings: Any, items: Iterator[Any], batch_size: int, progress: Any
             summary.rejections = rejected + summary.rejections
             total.add(summary)
             progress.update(task, posts=total.received)
+    if total.new >= OPTIMIZE_AFTER_NEW_POSTS:
+        from slusha.store.search import optimize_index
+
+        with db.transaction() as tx:  # merges SQLite's FTS5 segments; a no-op on PostgreSQL
+            optimize_index(tx.session)
     total.rejections.sort(key=_line_number)
     return total
 

@@ -157,22 +157,18 @@ def test_cmd(name: str) -> None:
     registry = _registry()
     db = open_db(settings)
     clock = cli_clock()
-    try:
-        loaded = services.load_source(db, registry=registry, settings=settings, name_or_id=name)
-    except SlushaError as exc:
-        fail(escape(str(exc)))
-        raise AssertionError("unreachable") from None
 
     async def work(http: HttpClient) -> Any:
-        ctx = services.plugin_context(settings, http=http, clock=clock, source_name=loaded.name)
-        return await loaded.connector.test(ctx, loaded.config)
+        return await services.test_source(
+            db, registry=registry, settings=settings, clock=clock, http=http, name_or_id=name
+        )
 
-    report = _run(settings, work)
-    if report.ok:
-        console().print(f"[green]ok[/] {loaded.name}: {report.message}")
+    outcome = _run(settings, work)
+    if outcome.ok:
+        console().print(f"[green]ok[/] {escape(name)}: {escape(outcome.message)}")
         return
-    words = describe_code(report.code)
-    console(stderr=True).print(f"[red]failed[/] {loaded.name}: {report.message} ({words})")
+    text = escape(f"{name}: {outcome.message} ({outcome.words})")
+    console(stderr=True).print(f"[red]failed[/] {text}")
     raise SystemExit(EXIT_PARTIAL)
 
 

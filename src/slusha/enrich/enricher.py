@@ -113,6 +113,7 @@ class Enricher:
 
     def warm_up(self) -> None:
         """Load what lingua loads lazily (seconds), so that the first real batch is not slow."""
+        self.detector.warm_up()
         self.languages(list(WARM_UP_TEXTS))
         self.sentiments(list(WARM_UP_TEXTS))
 

@@ -12,7 +12,9 @@ Three things lingua alone gets wrong on social posts are handled here:
 
 from __future__ import annotations
 
+import heapq
 import re
+import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -78,6 +80,7 @@ _SCRIPTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("han", "\u4e00-\u9fff\u3400-\u4dbf"),
     )
 )
+_EUROPEAN = tuple(s for s in _SCRIPTS if s[0] in {"latin", "cyrillic", "greek", "armenian"})
 _SCRIPT_LANGUAGES: dict[str, frozenset[str]] = {
     "cyrillic": frozenset({"be", "bg", "kk", "mk", "mn", "ru", "sr", "uk"}),
     "arabic": frozenset({"ar", "fa", "ur"}),
@@ -142,7 +145,11 @@ def same_language(a: str, b: str) -> bool:
 def script_counts(text: str) -> dict[str, int]:
     """Letters per script in a text (only scripts that occur)."""
     counts: dict[str, int] = {}
-    for name, pattern in _SCRIPTS:
+    if not text:
+        return counts
+    highest = ord(max(text))  # most posts: Latin (below Greek), or up to Armenian
+    scripts = _SCRIPTS[:1] if highest < 0x370 else _EUROPEAN if highest < 0x590 else _SCRIPTS
+    for name, pattern in scripts:
         found = len(pattern.findall(text))
         if found:
             counts[name] = found
@@ -162,7 +169,12 @@ def _codes(languages: Iterable[str]) -> list[IsoCode639_1]:
 class LanguageDetector:
     """Detects the language of texts among ``languages``; answers None below ``min_confidence``.
 
-    Confidence is the odds of the answer against the runner-up (see ``_best``): 0.5 is a tie.
+    Confidence is the odds of the answer against the runner-up (see ``_best``). Speed comes from
+    three things (measured in ``bench/enrich.py``): lingua's fast (trigram) mode settles most
+    texts and only the unsure ones are scored again in its accurate mode, and then only among
+    the ``accurate_candidates`` likeliest languages of the fast pass (the others are too far
+    behind to win; the cost of lingua grows with the number of languages); identical texts are
+    scored once (within a batch and across the last ``cache_size`` texts: reposts, retweets).
     """
 
     def __init__(
@@ -176,6 +188,8 @@ class LanguageDetector:
         hint_weight: float = 4.0,
         min_letters: int = 2,
         fast_confidence: float | None = 0.95,
+        accurate_candidates: int | None = 8,
+        cache_size: int = 20_000,
         max_chars: int = 5000,
     ) -> None:
         if not languages:
@@ -188,9 +202,13 @@ class LanguageDetector:
         self.hint_weight = hint_weight
         self.min_letters = min_letters
         self.fast_confidence = fast_confidence
+        self.accurate_candidates = accurate_candidates
+        self.cache_size = cache_size
         self.max_chars = max_chars
         _codes(sorted(self.languages))  # fail early on an unknown code
-        self._detectors: dict[tuple[str, bool], lingua.LanguageDetector] = {}
+        self._detectors: dict[tuple[frozenset[str], bool], lingua.LanguageDetector] = {}
+        self._cache: dict[_Key, Detection] = {}
+        self._lock = threading.Lock()
         self._script_langs: dict[str, frozenset[str]] = {}
         for script, members in _SCRIPT_LANGUAGES.items():
             inside = members & self.languages
@@ -200,18 +218,38 @@ class LanguageDetector:
         self._script_langs["latin"] = self.languages - non_latin
         self._script_langs["other"] = self.languages
 
-    def _detector(self, script: str, low: bool) -> lingua.LanguageDetector | None:
-        langs = self._script_langs.get(script) or self._script_langs["other"]
-        if not langs:
-            return None
-        key = (script, low)
+    def warm_up(self) -> None:
+        """Load every language model now (seconds, once per process) rather than mid-batch.
+
+        lingua loads models lazily, and the accurate pass only ever asks for the few
+        candidate languages of each text, so without this the first hours of ingest would keep
+        stopping to load another language's models.
+        """
+        for script, langs in self._script_langs.items():
+            if script != "other" and langs:  # the accurate mode's models hold the fast mode's
+                builder = LanguageDetectorBuilder.from_iso_codes_639_1(*_codes(sorted(langs)))
+                builder.with_preloaded_language_models().build()
+
+    def clear_cache(self) -> None:
+        """Forget the scores of texts seen before (benchmarks call this between passes)."""
+        self._cache.clear()
+
+    def _langs(self, script: str) -> frozenset[str]:
+        return self._script_langs.get(script) or self._script_langs["other"]
+
+    def _detector(self, langs: frozenset[str], low: bool) -> lingua.LanguageDetector:
+        key = (langs, low)
         detector = self._detectors.get(key)
         if detector is None:
+            # Cheap to build: lingua shares its models between detectors.
             builder = LanguageDetectorBuilder.from_iso_codes_639_1(*_codes(sorted(langs)))
             if low:
                 builder = builder.with_low_accuracy_mode()
             detector = builder.build()
-            self._detectors[key] = detector
+            with self._lock:
+                if len(self._detectors) >= _MAX_DETECTORS:  # candidate subsets: forget the oldest
+                    self._detectors.pop(next(iter(self._detectors)), None)
+                self._detectors[key] = detector
         return detector
 
     def detect(self, text: str, hints: LanguageHints | None = None) -> Detection:
@@ -225,64 +263,97 @@ class LanguageDetector:
         if hints is not None and len(hints) != len(texts):
             raise ValueError("hints must have one entry per text")
         results: list[Detection | None] = [None] * len(texts)
-        pending: dict[str, list[tuple[int, str, int]]] = {}
+        # Texts to score, per script; identical (text, hints) pairs are scored once.
+        pending: dict[str, dict[_Key, _Item]] = {}
+        cache = self._cache
         for i, text in enumerate(texts):
             cleaned = _NOISE.sub(" ", text[: self.max_chars])
+            key = (cleaned, _hint_codes(hints[i]) if hints is not None else _NO_HINTS)
+            cached = cache.get(key)
+            if cached is not None:
+                results[i] = cached
+                continue
             counts = script_counts(cleaned)
             letters = sum(counts.values())
             if letters < self.min_letters:
                 results[i] = Detection(None, 0.0, "too-short")
                 continue
-            script = max(counts, key=lambda s: counts[s])
+            script = max(counts, key=counts.__getitem__)
             if script == "han" and "kana" in counts:
                 script = "kana"
             single = _SINGLE_SCRIPT.get(script)
             if single is not None and single in self.languages:
                 results[i] = Detection(single, 1.0, "script")
                 continue
-            pending.setdefault(script, []).append((i, cleaned, letters))
+            by_key = pending.setdefault(script, {})
+            item = by_key.get(key)
+            if item is None:
+                by_key[key] = _Item(cleaned, letters, key[1], [i])
+            else:
+                item.indices.append(i)
         for script, items in pending.items():
-            if self._detector(script, False) is None:
-                for i, _, _ in items:
-                    results[i] = Detection(None, 0.0, "unsupported-script")
+            langs = self._langs(script)
+            if not langs:
+                for item in items.values():
+                    for i in item.indices:
+                        results[i] = Detection(None, 0.0, "unsupported-script")
                 continue
-            # Cascade: lingua's fast (trigram) mode first; what it is unsure of goes to the
-            # accurate mode. Most posts are settled by the fast pass.
-            unsure = items
-            if self.fast_confidence is not None:
-                unsure = []
-                fast = self._run(script, True, items, hints)
-                for item, detection in zip(items, fast, strict=True):
-                    if detection.confidence >= self.fast_confidence:
-                        results[item[0]] = detection
-                    else:
-                        unsure.append(item)
-            for item, detection in zip(
-                unsure, self._run(script, False, unsure, hints), strict=True
-            ):
-                results[item[0]] = detection
+            self._score(script, langs, list(items.values()))
+            for key, item in items.items():
+                assert item.detection is not None
+                self._remember(key, item.detection)
+                for i in item.indices:
+                    results[i] = item.detection
         return [r if r is not None else Detection(None, 0.0, "empty") for r in results]
 
-    def _run(
-        self,
-        script: str,
-        low: bool,
-        items: list[tuple[int, str, int]],
-        hints: Sequence[LanguageHints | None] | None,
-    ) -> list[Detection]:
-        if not items:
-            return []
-        detector = self._detector(script, low)
-        assert detector is not None
-        values = detector.compute_language_confidence_values_in_parallel(
-            [cleaned for _, cleaned, _ in items]
-        )
-        out = []
-        for (i, cleaned, letters), confs in zip(items, values, strict=True):
-            scores = {c.language.iso_code_639_1.name.lower(): c.value for c in confs}
-            hint = hints[i] if hints is not None else None
-            out.append(self._decide(cleaned, letters, script, scores, hint))
-        return out
+    def _score(self, script: str, langs: frozenset[str], items: list[_Item]) -> None:
+        """Set ``item.detection``: lingua's fast pass, then its accurate one where unsure."""
+        unsure = items
+        if self.fast_confidence is not None:
+            unsure = []
+            fast = self._lingua(langs, True, [item.text for item in items])
+            for item, scores in zip(items, fast, strict=True):
+                item.scores = scores
+                item.detection = self._decide(item.text, item.letters, script, scores, item.hints)
+                if item.detection.confidence < self.fast_confidence:
+                    unsure.append(item)
+        # The accurate pass, grouped by the languages still in the running.
+        groups: dict[frozenset[str], list[_Item]] = {}
+        for item in unsure:
+            groups.setdefault(self._candidates(langs, script, item), []).append(item)
+        for candidates, members in groups.items():
+            accurate = self._lingua(candidates, False, [item.text for item in members])
+            for item, scores in zip(members, accurate, strict=True):
+                item.detection = self._decide(item.text, item.letters, script, scores, item.hints)
+
+    def _candidates(self, langs: frozenset[str], script: str, item: _Item) -> frozenset[str]:
+        """The languages an unsure text is scored against again: the fast pass's best few."""
+        limit = self.accurate_candidates
+        if limit is None or item.scores is None or len(langs) <= limit:
+            return langs
+        scores = item.scores
+        if script == "cyrillic":
+            scores, _ = _rule_out_by_letters(item.text, scores)
+        ranked = sorted(scores, key=scores.__getitem__, reverse=True)[:limit]
+        chosen = set(ranked).union(*(_group(code) for code in ranked))
+        chosen.update(code for code in item.hints if code)
+        return frozenset(chosen & langs)
+
+    def _lingua(self, langs: frozenset[str], low: bool, texts: list[str]) -> list[dict[str, float]]:
+        detector = self._detector(langs, low)
+        if len(texts) == 1:
+            values = [detector.compute_language_confidence_values(texts[0])]
+        else:
+            values = detector.compute_language_confidence_values_in_parallel(texts)
+        return [{_CODE[c.language]: c.value for c in confs} for confs in values]
+
+    def _remember(self, key: _Key, detection: Detection) -> None:
+        if self.cache_size <= 0 or len(key[0]) > _MAX_CACHED_CHARS:
+            return
+        with self._lock:
+            if len(self._cache) >= self.cache_size:  # forget the oldest
+                self._cache.pop(next(iter(self._cache)), None)
+            self._cache[key] = detection
 
     def _decide(
         self,
@@ -290,18 +361,17 @@ class LanguageDetector:
         letters: int,
         script: str,
         scores: dict[str, float],
-        hints: LanguageHints | None,
+        hints: _Hints,
     ) -> Detection:
         method = "lingua"
         if script == "cyrillic":
             scores, ruled_out = _rule_out_by_letters(text, scores)
             if ruled_out:
                 method = "lingua+letters"
-        network = normalise_code(hints.network) if hints else None
-        priors = [normalise_code(h) for h in (hints.author, hints.source)] if hints else []
+        network = hints[0]
         if letters < self.short_text_letters:
             boosted = dict(scores)
-            for code in {c for c in [network, *priors] if c}:
+            for code in {c for c in hints if c}:
                 if code in boosted:
                     boosted[code] *= self.hint_weight
             if boosted != scores:
@@ -324,11 +394,43 @@ class LanguageDetector:
         return Detection(best, confidence, method)
 
 
+_Hints = tuple[str | None, str | None, str | None]  # network, author, source (normalised)
+_Key = tuple[str, _Hints]
+_NO_HINTS: _Hints = (None, None, None)
+_MAX_DETECTORS = 2048
+_MAX_CACHED_CHARS = 1000  # reposts and retweets are short; long texts rarely repeat
+_CODE: dict[lingua.Language, str] = {
+    language: language.iso_code_639_1.name.lower() for language in lingua.Language.all()
+}
+
+
+@dataclass(slots=True)
+class _Item:
+    """One distinct text waiting for lingua, and the batch positions that share it."""
+
+    text: str
+    letters: int
+    hints: _Hints
+    indices: list[int]
+    scores: dict[str, float] | None = None  # of the fast pass
+    detection: Detection | None = None
+
+
+def _hint_codes(hints: LanguageHints | None) -> _Hints:
+    if hints is None:
+        return _NO_HINTS
+    return (
+        normalise_code(hints.network),
+        normalise_code(hints.author),
+        normalise_code(hints.source),
+    )
+
+
+_GROUP_OF: dict[str, frozenset[str]] = {code: group for group in COMPATIBLE for code in group}
+
+
 def _group(code: str) -> frozenset[str]:
-    for group in COMPATIBLE:
-        if code in group:
-            return group
-    return frozenset({code})
+    return _GROUP_OF.get(code) or frozenset({code})
 
 
 def _best(scores: dict[str, float]) -> tuple[str | None, float]:
@@ -339,12 +441,20 @@ def _best(scores: dict[str, float]) -> tuple[str | None, float]:
     for a tie and 1.0 when nothing else is possible; lingua's own values spread over every
     similar language, so they say little on short texts.
     """
-    if not scores or max(scores.values()) <= 0:
+    if not scores:
         return None, 0.0
-    best = max(scores, key=lambda k: scores[k])
-    group = _group(best)
-    inside = sum(v for k, v in scores.items() if k in group)
-    outside = max((v for k, v in scores.items() if k not in group), default=0.0)
+    best = max(scores, key=scores.__getitem__)
+    top = scores[best]
+    if top <= 0:
+        return None, 0.0
+    group = _GROUP_OF.get(best)
+    if group is None:
+        inside = top
+        runner_up = heapq.nlargest(2, scores.values())
+        outside = runner_up[1] if len(runner_up) > 1 else 0.0
+    else:
+        inside = sum(v for k, v in scores.items() if k in group)
+        outside = max((v for k, v in scores.items() if k not in group), default=0.0)
     return best, round(inside / (inside + outside), 4)
 
 

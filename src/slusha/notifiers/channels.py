@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
@@ -33,21 +34,29 @@ def _first_error(exc: ValidationError) -> str:
 
 
 def parse_channel(
-    text: str, *, secret_factory: Callable[[], str] = generate_secret
+    text: str,
+    *,
+    secret_factory: Callable[[], str] = generate_secret,
+    plugins: Mapping[str, type[Any]] | None = None,
 ) -> tuple[str, BaseModel]:
     """``(kind, config)`` for ``email:ADDR[,ADDR]``, ``slack:URL``, ``teams:URL``,
-    ``mattermost:URL`` or ``webhook:URL``.
+    ``mattermost:URL`` or ``webhook:URL``, or ``KIND:URL`` for a notifier plugin in ``plugins``
+    (its ``Config`` gets ``{"url": URL}``).
 
     A webhook gets a fresh secret from ``secret_factory``; the caller shows it to the user once.
     """
     kind, sep, target = text.strip().partition(":")
     kind = kind.strip().lower()
     target = target.strip()
-    if not sep or kind not in CHANNEL_KINDS:
-        raise ChannelError(f"unknown channel {text!r}: expected {_FORMS}")
+    extra = {k: v for k, v in (plugins or {}).items() if k not in CHANNEL_KINDS}
+    if not sep or (kind not in CHANNEL_KINDS and kind not in extra):
+        more = f" (or a plugin: {', '.join(sorted(extra))})" if extra else ""
+        raise ChannelError(f"unknown channel {text!r}: expected {_FORMS}{more}")
     if not target:
         raise ChannelError(f"the {kind} channel needs a target after '{kind}:' ({_FORMS})")
     try:
+        if kind in extra:
+            return kind, extra[kind].Config.model_validate({"url": target})
         if kind == "email":
             addresses = [part for part in target.replace(";", ",").split(",") if part.strip()]
             return kind, EmailNotifier.Config.model_validate({"to": addresses})

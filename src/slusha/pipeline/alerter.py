@@ -37,10 +37,12 @@ from slusha.domain.alerts.rules import PER_MENTION_KINDS
 from slusha.domain.post import Author, Post, parse_datetime
 from slusha.errors import TransientError
 from slusha.notifiers.delivery import DeliveryResult, RetryPolicy, deliver
+from slusha.notifiers.email import InlineImage
 from slusha.pipeline.alert_checks import WindowChecks
 from slusha.plugins.net import HttpClient
 from slusha.services import alert_runs
 from slusha.services.alert_channels import Channel, build_notifiers, delivery_context
+from slusha.services.alert_charts import email_charts
 from slusha.services.alert_runs import ActiveRule, Recorded
 from slusha.services.outbox import publish_events
 from slusha.services.posts import EVENT_MENTION_CREATED, SNIPPET_CHARS
@@ -124,6 +126,7 @@ class Alerter:
         self._deliveries: set[asyncio.Task[None]] = set()
         self._results: list[tuple[Recorded, Channel, DeliveryResult]] = []
         self._recorder: asyncio.Task[None] | None = None
+        self._chart_cache: dict[int, list[InlineImage]] = {}
         self.stats = AlerterStats()
 
     async def start(self) -> None:
@@ -319,12 +322,35 @@ class Alerter:
         for recorded in to_send:
             active = self.rules.get(recorded.rule_id)
             for channel in active.channels if active else []:
-                task = asyncio.create_task(self._deliver(recorded, channel))
+                task = asyncio.create_task(self._deliver(recorded, channel, active))
                 self._deliveries.add(task)
                 task.add_done_callback(self._deliveries.discard)
 
-    async def _deliver(self, recorded: Recorded, channel: Channel) -> None:
+    async def _charts(self, recorded: Recorded, active: ActiveRule | None) -> list[InlineImage]:
+        if active is None:
+            return []
+        charts = self._chart_cache.get(recorded.alert_row_id)
+        if charts is None:
+            charts = await asyncio.to_thread(
+                email_charts,
+                self.db,
+                scope=active.scope,
+                alert=recorded.payload,
+                now=self.clock.now(),
+            )
+            if len(self._chart_cache) > 100:
+                self._chart_cache.clear()
+            self._chart_cache[recorded.alert_row_id] = charts
+        return charts
+
+    async def _deliver(
+        self, recorded: Recorded, channel: Channel, active: ActiveRule | None = None
+    ) -> None:
         key = (recorded.rule_id, channel.index)
+        options: dict[str, Any] = {}
+        if channel.kind == "email":
+            # E-mail carries the charts as inline PNGs; other channels never wait for them.
+            options["charts"] = await self._charts(recorded, active)
         slot = self._channel_slots.setdefault(key, asyncio.Semaphore(PER_CHANNEL_CONCURRENCY))
         # The channel's own slot first: a dead channel waiting out its backoff holds at most
         # PER_CHANNEL_CONCURRENCY of the shared slots, and healthy channels keep flowing.
@@ -335,6 +361,7 @@ class Alerter:
                 channel.config,
                 recorded.payload,
                 policy=self.policy,
+                **options,
             )
         if result.is_sent:
             self.stats.sent += 1

@@ -18,6 +18,7 @@ organisation-wide actions (sources) need it in any team.
 | members.read      | yes   | yes     | yes       | yes    | yes      | that team                |
 | members.write     | yes   | yes     | no        | no     | no       | that team                |
 | dashboards.read   | yes   | yes     | yes       | yes    | yes      | that team / shared data  |
+| corrections.export| yes   | yes     | no        | no     | no       | posts of their teams     |
 
 A read-only API token (scope ``read``) allows only the ``*.read`` actions.
 """
@@ -45,6 +46,7 @@ POLICY: dict[str, frozenset[str]] = {
     "members.read": EVERY_ROLE,
     "members.write": EDITORS,
     "dashboards.read": EVERY_ROLE,
+    "corrections.export": EDITORS,
 }
 READ_ACTIONS = frozenset(a for a in POLICY if a.endswith(".read"))
 TOKEN_SCOPES = ("read", "write")

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import functools
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,22 +15,23 @@ from slusha.config import Settings
 from slusha.errors import ConfigError
 from slusha.notifiers.channels import parse_channel
 from slusha.notifiers.email import EmailNotifier, SmtpSettings
-from slusha.notifiers.mattermost import MattermostNotifier
-from slusha.notifiers.slack import SlackNotifier
-from slusha.notifiers.teams import TeamsNotifier
-from slusha.notifiers.webhook import WebhookNotifier, generate_secret
+from slusha.notifiers.webhook import generate_secret
 from slusha.plugins.api import Notifier, PluginContext, reveal, secret_fields
 from slusha.plugins.net import HttpClient
+from slusha.plugins.registry import Registry, build_registry
 from slusha.services.secrets import SecretBox
 from slusha.services.sources import build_http_client, plugin_context
 
-CONFIG_MODELS: dict[str, type[BaseModel]] = {
-    "email": EmailNotifier.Config,
-    "slack": SlackNotifier.Config,
-    "teams": TeamsNotifier.Config,
-    "mattermost": MattermostNotifier.Config,
-    "webhook": WebhookNotifier.Config,
-}
+
+@functools.cache
+def default_registry() -> Registry:
+    """The plugin registry (built-ins and entry points), loaded once per process."""
+    return build_registry()
+
+
+def notifier_classes(registry: Registry | None = None) -> Mapping[str, type[Notifier]]:
+    """Notifier classes by channel kind, from the plugin registry."""
+    return (registry or default_registry()).notifiers
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,13 +70,16 @@ def parse_channels(
     *,
     settings: Settings,
     secret_factory: Callable[[], str] = generate_secret,
+    registry: Registry | None = None,
 ) -> ParsedChannels:
     """Validate ``KIND:TARGET`` channels; ``ChannelError`` (an ``InputError``) for a bad one."""
     records: list[dict[str, Any]] = []
     secrets: list[dict[str, Any]] = []
     shown: list[tuple[str, str]] = []
     for text in texts:
-        kind, config = parse_channel(text, secret_factory=secret_factory)
+        kind, config = parse_channel(
+            text, secret_factory=secret_factory, plugins=notifier_classes(registry)
+        )
         names = set(secret_fields(type(config)))
         dumped = config.model_dump(mode="json")
         plain = {k: v for k, v in dumped.items() if k not in names}
@@ -91,12 +96,17 @@ def parse_channels(
 
 
 def load_channels(
-    records: Sequence[dict[str, Any]], token: str | None, *, settings: Settings
+    records: Sequence[dict[str, Any]],
+    token: str | None,
+    *,
+    settings: Settings,
+    registry: Registry | None = None,
 ) -> list[Channel]:
     """The stored channels with their secrets decrypted; ``ConfigError`` when the key changed."""
     secrets: list[dict[str, Any]] = []
     if token:
         secrets = list(SecretBox.from_settings(settings).decrypt(token).get("channels", []))
+    classes = notifier_classes(registry)
     out = []
     for index, record in enumerate(records):
         kind = record["kind"]
@@ -104,7 +114,7 @@ def load_channels(
         if index < len(secrets):
             values.update(secrets[index])
         try:
-            config = CONFIG_MODELS[kind].model_validate(values)
+            config = classes[kind].Config.model_validate(values)
         except (KeyError, ValidationError) as exc:
             raise ConfigError(f"stored {kind} channel #{index + 1} is invalid: {exc}") from None
         out.append(Channel(index, kind, record.get("target", kind), config))
@@ -132,15 +142,15 @@ def smtp_settings(settings: Settings) -> SmtpSettings | None:
         return None  # e-mail deliveries then fail with reason "config", visibly
 
 
-def build_notifiers(settings: Settings) -> dict[str, Notifier]:
-    """One notifier per channel kind, e-mail with the server's SMTP settings."""
-    return {
-        "email": EmailNotifier(smtp=smtp_settings(settings)),
-        "slack": SlackNotifier(),
-        "teams": TeamsNotifier(),
-        "mattermost": MattermostNotifier(),
-        "webhook": WebhookNotifier(),
-    }
+def build_notifiers(settings: Settings, registry: Registry | None = None) -> dict[str, Notifier]:
+    """One notifier per kind the plugin registry knows; e-mail gets the server's SMTP settings."""
+    out: dict[str, Notifier] = {}
+    for kind, cls in notifier_classes(registry).items():
+        if issubclass(cls, EmailNotifier):
+            out[kind] = cls(smtp=smtp_settings(settings))
+        else:
+            out[kind] = cls()
+    return out
 
 
 def delivery_context(

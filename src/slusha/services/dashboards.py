@@ -1,4 +1,7 @@
-"""Dashboard charts from the hourly rollups: data rows plus a Vega-Lite spec per chart."""
+"""Dashboard charts from the daily rollups: data rows plus a Vega-Lite spec per chart.
+
+A chart covers whole UTC days: the last ``days`` days, today included.
+"""
 
 from __future__ import annotations
 
@@ -7,40 +10,29 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slusha.clock import Clock
+from slusha.domain import charts
 from slusha.errors import InputError, NotFound
 from slusha.services.access import Principal, require
 from slusha.store import dashboards as store_dashboards
 from slusha.store.db import Database
+from slusha.store.rollups import day_of
 
 CHARTS = ("volume", "sentiment", "networks", "languages", "topics")
 MAX_DAYS = 366
-VEGA_LITE_SCHEMA = "https://vega.github.io/schema/vega-lite/v5.json"
 
 
 def _window(clock: Clock, days: int) -> tuple[datetime, datetime]:
     if not 1 <= days <= MAX_DAYS:
         raise InputError(f"days is 1 to {MAX_DAYS}", code="bad_filter")
-    now = clock.now()
-    until = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    until = day_of(clock.now()) + timedelta(days=1)
     return until - timedelta(days=days), until
-
-
-def _spec(mark: str, encoding: dict[str, Any], values: list[dict[str, Any]]) -> dict[str, Any]:
-    return {
-        "$schema": VEGA_LITE_SCHEMA,
-        "width": "container",
-        "height": 220,
-        "data": {"values": values},
-        "mark": {"type": mark, "tooltip": True, **({"point": True} if mark == "line" else {})},
-        "encoding": encoding,
-    }
 
 
 def _by_day(rows: list[tuple[Any, ...]]) -> dict[tuple[Any, ...], int]:
     days: dict[tuple[Any, ...], int] = defaultdict(int)
     for row in rows:
-        hour, *rest, count = row
-        days[(hour.date().isoformat(), *rest)] += int(count)
+        day, *rest, count = row
+        days[(day.date().isoformat(), *rest)] += int(count)
     return days
 
 
@@ -66,50 +58,42 @@ def chart(
     with db.read() as tx:
         session = tx.session
         if name == "volume":
-            grouped = _by_day(store_dashboards.rollup_counts(session, group_by=["hour"], **common))
+            grouped = _by_day(
+                store_dashboards.rollup_counts(
+                    session, dimension="sentiment", group_by=["day"], **common
+                )
+            )
             values = [{"day": k[0], "mentions": v} for k, v in sorted(grouped.items())]
-            spec = _spec("line", {
-                "x": {"field": "day", "type": "temporal", "title": None},
-                "y": {"field": "mentions", "type": "quantitative", "title": None},
-            }, values)  # fmt: skip
+            spec = charts.volume_spec(values)
         elif name == "sentiment":
-            rows = store_dashboards.rollup_counts(session, group_by=["hour", "sentiment"], **common)
+            rows = store_dashboards.rollup_counts(
+                session, dimension="sentiment", group_by=["day", "value"], **common
+            )
             grouped = _by_day(rows)
             values = [
                 {"day": k[0], "sentiment": k[1] or "unknown", "mentions": v}
                 for k, v in sorted(grouped.items())
             ]
-            spec = _spec("area", {
-                "x": {"field": "day", "type": "temporal", "title": None},
-                "y": {"field": "mentions", "type": "quantitative", "stack": "normalize",
-                      "title": None},
-                "color": {"field": "sentiment", "type": "nominal",
-                          "scale": {"domain": ["negative", "neutral", "positive", "unknown"],
-                                    "range": ["#c0392b", "#95a5a6", "#27ae60", "#dddddd"]}},
-            }, values)  # fmt: skip
+            spec = charts.sentiment_spec(values)
         elif name in ("networks", "languages"):
             dim = "network" if name == "networks" else "lang"
-            rows = store_dashboards.rollup_counts(session, group_by=[dim], **common)
+            rows = store_dashboards.rollup_counts(
+                session, dimension=dim, group_by=["value"], **common
+            )
             values = sorted(
                 ({dim: r[0] or "unknown", "mentions": int(r[1])} for r in rows),
                 key=lambda v: -int(v["mentions"]),
             )
-            spec = _spec("bar", {
-                "y": {"field": dim, "type": "nominal", "sort": "-x", "title": None},
-                "x": {"field": "mentions", "type": "quantitative", "title": None},
-            }, values)  # fmt: skip
+            spec = charts.ranking_spec(values, field=dim)
         else:
             rows = store_dashboards.rollup_counts(
-                session, group_by=["topic_id"], limit=10, **common
+                session, dimension="sentiment", group_by=["topic_id"], limit=10, **common
             )
             names = store_dashboards.topic_names(session, ids=[int(r[0]) for r in rows])
             values = [
                 {"topic": names.get(int(r[0]), str(r[0])), "mentions": int(r[1])} for r in rows
             ]
-            spec = _spec("bar", {
-                "y": {"field": "topic", "type": "nominal", "sort": "-x", "title": None},
-                "x": {"field": "mentions", "type": "quantitative", "title": None},
-            }, values)  # fmt: skip
+            spec = charts.ranking_spec(values, field="topic")
     return {
         "chart": name,
         "team_id": team_id,

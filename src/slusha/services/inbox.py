@@ -394,21 +394,30 @@ def bulk(
     team: str | None = None,
     priority: str | None = None,
     add_tags: Sequence[str] = (),
+    note: str | None = None,
+    remove_tags: Sequence[str] = (),
 ) -> BulkResult:
-    """Apply one set of changes to a selection; each mention succeeds or fails on its own."""
+    """Apply one set of changes to a selection; each mention succeeds or fails on its own.
+
+    ``note`` goes with a hand-over to ``team`` (each mention gets it, as on its own page).
+    """
     ids = list(dict.fromkeys(mention_ids))
     if len(ids) > BULK_LIMIT:
         raise InputError(f"select at most {BULK_LIMIT} mentions at once")
+    if note and not team:
+        raise InputError("a note goes with a hand-over: choose the team too")
+    if note and len(note) > MAX_NOTE_CHARS:
+        raise InputError(f"a note has at most {MAX_NOTE_CHARS} characters")
 
     def change(work: Work) -> None:
         if team:
-            _hand_over(work, team, None)
+            _hand_over(work, team, note or None)
         if assign_to:
             _assign_user(work, assign_to)
         if priority:
             _set_priority(work, priority)
-        if add_tags:
-            _tag(work, add_tags, ())
+        if add_tags or remove_tags:
+            _tag(work, add_tags, remove_tags)
         if status and status != work.mention.status:
             _set_status(work, status)
 

@@ -71,14 +71,15 @@ def record_batch(
     outcome.unmatched = len(records) - outcome.matched + len(unmatched)
     with db.transaction() as tx:
         session = tx.session
-        saved = store_posts.save_posts(session, records=records, now=now, day=day)
+        # One look-up for the whole batch: which posts, matched or not, are stored already.
+        keys = [(r.post.network, r.post.id) for r in records]
+        keys += [(p.network, p.id) for p in unmatched]
+        known = store_posts.existing_post_ids(session, keys=keys)
+        saved = store_posts.save_posts(session, records=records, now=now, day=day, known=known)
         outcome.new_posts = saved.new_posts
         outcome.duplicates = saved.updated_posts
         new_unmatched: list[Post] = []
         if unmatched:
-            known = store_posts.existing_post_ids(
-                session, keys=[(p.network, p.id) for p in unmatched]
-            )
             new_unmatched = [p for p in unmatched if (p.network, p.id) not in known]
             edits = [PostRecord(post=p) for p in unmatched if (p.network, p.id) in known]
             if edits:

@@ -25,6 +25,7 @@ from slusha.store.schema import PRESENCE_ACTIVITIES
 
 EVENT_PRESENCE = "inbox.presence"
 TTL_SECONDS = 30.0
+CHECKIN_SECONDS = 10.0  # how often an open page says "I am still here"
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +184,15 @@ def leave(
     after = store.present(mention_id=mention_id, now=now)
     if _signature(before) != _signature(after):
         _publish(db, mention_id=mention_id, team_id=team_id, people=after, now=now)
+
+
+def present(
+    db: Database, store: PresenceStore, *, principal: Principal, mention_id: int, clock: Clock
+) -> list[Presence]:
+    """The *other* members on this mention now, without touching (the live page stream)."""
+    _check(db, principal, mention_id)
+    people = store.present(mention_id=mention_id, now=clock.now())
+    return [p for p in people if p.user_id != principal.user_id]
 
 
 def _signature(people: list[Presence]) -> frozenset[tuple[int, str]]:

@@ -172,7 +172,10 @@ async def send_reply(
     composing a new one (a sent reply is returned as it is).
     """
     key = idempotency_key or f"slusha-{uuid.uuid4().hex}"
-    reply, loaded, post, warnings = _prepare(
+    # Database work runs in a worker thread: a web request awaiting this must not stall the
+    # event loop (a locked row or a slow disk would stop every other request of the process).
+    reply, loaded, post, warnings = await asyncio.to_thread(
+        _prepare,
         db,
         principal=principal,
         mention_id=mention_id,
@@ -188,21 +191,29 @@ async def send_reply(
     ctx = plugin_context(settings, http=http, clock=clock, source_name=loaded.name)
     last: TransientError | None = None
     for attempt in range(max_attempts):
-        _count_attempt(db, reply_id=reply.id, clock=clock)
+        await asyncio.to_thread(_count_attempt, db, reply_id=reply.id, clock=clock)
         try:
             result = await loaded.connector.reply(ctx, loaded.config, post, reply.text, key)
         except TransientError as exc:
             last = exc
-            _record_error(db, reply_id=reply.id, error=f"{exc.code}: {exc}", clock=clock)
+            await asyncio.to_thread(
+                _record_error, db, reply_id=reply.id, error=f"{exc.code}: {exc}", clock=clock
+            )
             if attempt + 1 < max_attempts and backoff_seconds > 0:
                 await asyncio.sleep(backoff_seconds * 2**attempt)
             continue
         except PermanentError as exc:
-            _record_error(
-                db, reply_id=reply.id, error=f"{exc.code}: {exc}", clock=clock, failed=True
+            await asyncio.to_thread(
+                _record_error,
+                db,
+                reply_id=reply.id,
+                error=f"{exc.code}: {exc}",
+                clock=clock,
+                failed=True,
             )
             raise
-        return _record_sent(
+        return await asyncio.to_thread(
+            _record_sent,
             db,
             reply_id=reply.id,
             principal=principal,
@@ -325,15 +336,18 @@ async def retry_pending(
     """Publish replies left pending (a crash or an outage), each with its own key."""
     from slusha.services.inbox_access import operator, principal_by_name
 
-    with db.transaction() as tx:
-        pending = [
-            (r.id, r.mention_id, r.text, r.idempotency_key, r.author)
-            for r in store_replies.pending_replies(tx.session, limit=limit)
-        ]
+    def load() -> list[tuple[int, int, str, str, str]]:
+        with db.transaction() as tx:
+            return [
+                (r.id, r.mention_id, r.text, r.idempotency_key, r.author)
+                for r in store_replies.pending_replies(tx.session, limit=limit)
+            ]
+
+    pending = await asyncio.to_thread(load)
     out = []
     for _rid, mention_id, text, key, author in pending:
         try:
-            principal = principal_by_name(db, username=author)
+            principal = await asyncio.to_thread(principal_by_name, db, username=author)
         except NotFound:
             principal = operator(author)
         try:

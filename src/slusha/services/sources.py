@@ -159,7 +159,7 @@ async def add_source(
 
 
 def set_source_enabled(
-    db: Database, *, name: str, enabled: bool, clock: Clock, actor: str = "cli"
+    db: Database, *, name: str | int, enabled: bool, clock: Clock, actor: str = "cli"
 ) -> Source:
     """Enable or disable a source (audited)."""
     now = clock.now()
@@ -222,6 +222,40 @@ def loaded_from_row(source: Source, *, registry: Registry, settings: Settings) -
         cursor=dict(source.cursor) if source.cursor else None,
         interval_seconds=source.interval_seconds or connector.default_interval_seconds,
     )
+
+
+@dataclass(frozen=True)
+class TestOutcome:
+    """What testing a source found: ok or not, the connector's message, and why in plain words."""
+
+    ok: bool
+    message: str
+    code: str | None
+    words: str
+
+
+async def test_source(
+    db: Database,
+    *,
+    registry: Registry,
+    settings: Settings,
+    clock: Clock,
+    http: HttpClient,
+    name_or_id: str | int,
+) -> TestOutcome:
+    """Run the connector's check once (RSS: one fetch) through ``http``; store nothing.
+
+    A failure is an outcome, not an exception: refused addresses, timeouts, bad credentials
+    and unreadable answers all come back with their code described in plain words.
+    """
+    loaded = load_source(db, registry=registry, settings=settings, name_or_id=name_or_id)
+    ctx = plugin_context(settings, http=http, clock=clock, source_name=loaded.name)
+    try:
+        report = await loaded.connector.test(ctx, loaded.config)
+    except SlushaError as exc:
+        return TestOutcome(False, str(exc), exc.code, describe_code(exc.code))
+    words = "" if report.ok else describe_code(report.code)
+    return TestOutcome(report.ok, report.message, report.code, words)
 
 
 @dataclass

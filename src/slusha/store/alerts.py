@@ -258,6 +258,45 @@ def list_deliveries(
     return [(d, a) for d, a in session.execute(stmt).all()]
 
 
+def team_deliveries(
+    session: Session, *, team_id: int, limit: int = 100
+) -> list[tuple[AlertDelivery, AlertRecord]]:
+    """Deliveries of one team's alerts with their alerts, newest first."""
+    stmt = (
+        select(AlertDelivery, AlertRecord)
+        .join(AlertRecord, AlertRecord.id == AlertDelivery.alert_id)
+        .where(AlertRecord.team_id == team_id)
+        .order_by(AlertDelivery.id.desc())
+        .limit(limit)
+    )
+    return [(d, a) for d, a in session.execute(stmt).all()]
+
+
+def alerts_after(
+    session: Session,
+    *,
+    after_id: int,
+    team_ids: Sequence[int] | None,
+    verdict: str = "send",
+    limit: int = 20,
+) -> list[AlertRecord]:
+    """Alerts recorded after ``after_id`` (oldest first) of ``team_ids`` (None: every team)."""
+    stmt = (
+        select(AlertRecord)
+        .where(AlertRecord.id > after_id, AlertRecord.verdict == verdict)
+        .order_by(AlertRecord.id)
+        .limit(limit)
+    )
+    if team_ids is not None:
+        stmt = stmt.where(AlertRecord.team_id.in_(list(team_ids) or [-1]))
+    return list(session.scalars(stmt))
+
+
+def newest_alert_id(session: Session) -> int:
+    """The highest alert row id (0 when there is none)."""
+    return int(session.scalar(select(func.max(AlertRecord.id))) or 0)
+
+
 def last_deliveries(
     session: Session, *, rule_ids: Iterable[int]
 ) -> dict[tuple[int, int], AlertDelivery]:

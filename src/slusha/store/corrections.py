@@ -2,40 +2,30 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from slusha.store.schema import Mention, MentionRollup, Post, SentimentCorrection
-from slusha.store.upsert import insert_for
+from slusha.store.rollups import add_counts, take_one
+from slusha.store.schema import Mention, Post, SentimentCorrection
 
 
 def _move_rollups(
     session: Session, *, post: Post, mentions: list[Mention], field: str, new_value: str
 ) -> None:
-    """Move each mention's count from its old rollup bucket to the corrected one."""
-    hour = post.created_at.replace(minute=0, second=0, microsecond=0)
-    table = MentionRollup.__table__
+    """Move each mention's count from its old rollup buckets (hour and day) to the corrected."""
+    moved: Counter[tuple[object, ...]] = Counter()
     for m in mentions:
         old = {"lang": m.lang or "", "sentiment": m.sentiment or ""}
-        new = dict(old)
-        new[field] = new_value
+        new = {**old, field: new_value}
         if old == new:
             continue
-        key = {"hour": hour, "topic_id": m.topic_id, "team_id": m.team_id, "network": m.network}
-        session.execute(
-            update(MentionRollup)
-            .where(*(getattr(MentionRollup, k) == v for k, v in {**key, **old}.items()))
-            .where(MentionRollup.count > 0)
-            .values(count=MentionRollup.count - 1)
-        )
-        stmt = insert_for(session, table)  # type: ignore[arg-type]
-        stmt = stmt.on_conflict_do_update(
-            index_elements=["hour", "topic_id", "team_id", "network", "lang", "sentiment"],
-            set_={"count": table.c.count + 1},
-        )
-        session.execute(stmt, [{**key, **new, "count": 1}])
+        key = (post.created_at, m.topic_id, m.team_id, m.network)
+        take_one(session, (*key, old["lang"], old["sentiment"]))
+        moved[(*key, new["lang"], new["sentiment"])] += 1
+    add_counts(session, moved)
 
 
 def apply_correction(
@@ -76,3 +66,35 @@ def list_corrections(session: Session, *, post_id: int) -> list[SentimentCorrect
         .order_by(SentimentCorrection.id)
     )
     return list(session.scalars(stmt))
+
+
+def latest_sentiment_labels(
+    session: Session, *, since: datetime | None = None, team_ids: tuple[int, ...] | None = None
+) -> list[tuple[str, str | None, str]]:
+    """``(text, lang, label)`` of every post whose sentiment a member corrected.
+
+    Only the newest sentiment correction of each post counts (a member may change their mind);
+    ``since`` keeps posts corrected at or after it; ``team_ids`` keeps posts with a mention in
+    one of those teams (None: every post). Oldest correction first, so exports are stable.
+    """
+    newest = (
+        select(
+            SentimentCorrection.post_id,
+            func.max(SentimentCorrection.id).label("last_id"),
+        )
+        .where(SentimentCorrection.field == "sentiment")
+        .group_by(SentimentCorrection.post_id)
+        .subquery()
+    )
+    stmt = (
+        select(Post.text, Post.lang, SentimentCorrection.new_value)
+        .join(newest, newest.c.post_id == Post.id)
+        .join(SentimentCorrection, SentimentCorrection.id == newest.c.last_id)
+        .order_by(SentimentCorrection.id)
+    )
+    if since is not None:
+        stmt = stmt.where(SentimentCorrection.at >= since)
+    if team_ids is not None:
+        in_teams = select(Mention.post_id).where(Mention.team_id.in_(team_ids))
+        stmt = stmt.where(Post.id.in_(in_teams))
+    return [(text, lang, label) for text, lang, label in session.execute(stmt)]

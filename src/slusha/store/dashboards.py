@@ -1,4 +1,8 @@
-"""Dashboard figures, read only from ``mention_rollups`` (never from raw posts)."""
+"""Dashboard figures, read only from the daily rollups (never from raw posts).
+
+A chart reads one dimension of the daily grain: days x topics x values rows, however many
+mentions there are.
+"""
 
 from __future__ import annotations
 
@@ -9,21 +13,17 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from slusha.store.schema import MentionRollup, Topic
+from slusha.store.schema import MentionDailyRollup as Rollup
+from slusha.store.schema import Topic
 from slusha.store.stream import Visibility, visible_clause
 
-DIMENSIONS = {
-    "hour": MentionRollup.hour,
-    "network": MentionRollup.network,
-    "lang": MentionRollup.lang,
-    "sentiment": MentionRollup.sentiment,
-    "topic_id": MentionRollup.topic_id,
-}
+COLUMNS = {"day": Rollup.day, "value": Rollup.value, "topic_id": Rollup.topic_id}
 
 
 def rollup_counts(
     session: Session,
     *,
+    dimension: str,
     group_by: Sequence[str],
     since: datetime,
     until: datetime,
@@ -31,23 +31,22 @@ def rollup_counts(
     team_id: int | None = None,
     limit: int | None = None,
 ) -> list[tuple[Any, ...]]:
-    """Sums of rollup counts grouped by ``group_by`` (keys of ``DIMENSIONS``), count last.
+    """Sums of one ``dimension``'s daily counts grouped by ``group_by`` (keys of ``COLUMNS``).
 
-    With ``limit`` the biggest groups come first.
+    The count comes last. Every dimension counts each mention once, so any of them gives the
+    volume. With ``limit`` the biggest groups come first.
     """
-    columns = [DIMENSIONS[name] for name in group_by]
-    total = func.sum(MentionRollup.count)
+    columns = [COLUMNS[name] for name in group_by]
+    total = func.sum(Rollup.count)
     stmt: Any = (
         select(*columns, total)
-        .join(Topic, Topic.id == MentionRollup.topic_id)
-        .where(MentionRollup.hour >= since, MentionRollup.hour < until)
-        .where(
-            visible_clause(visibility, team_col=MentionRollup.team_id, private_col=Topic.is_private)
-        )
+        .join(Topic, Topic.id == Rollup.topic_id)
+        .where(Rollup.dimension == dimension, Rollup.day >= since, Rollup.day < until)
+        .where(visible_clause(visibility, team_col=Rollup.team_id, private_col=Topic.is_private))
         .group_by(*columns)
     )
     if team_id is not None:
-        stmt = stmt.where(MentionRollup.team_id == team_id)
+        stmt = stmt.where(Rollup.team_id == team_id)
     if limit is not None:
         stmt = stmt.order_by(total.desc()).limit(limit)
     return [tuple(row) for row in session.execute(stmt).all()]

@@ -127,6 +127,34 @@ def tags_of(session: Session, *, mention_ids: Sequence[int]) -> dict[int, list[s
     return {k: sorted(v) for k, v in out.items()}
 
 
+def work_state(session: Session, *, mention_id: int) -> tuple[Any, ...] | None:
+    """What the mention's page shows of its work, in one row: it differs whenever the page
+    would (status, assignee, team, priority, tags, notes, history, replies). None if gone."""
+
+    def of(model: Any, column: Any) -> Any:
+        return select(column).where(model.mention_id == Mention.id).scalar_subquery()
+
+    stmt = select(
+        Mention.status,
+        Mention.assignee_id,
+        Mention.team_id,
+        Mention.priority,
+        Mention.updated_at,
+        of(MentionNote, func.count(MentionNote.id)),
+        of(MentionNote, func.max(MentionNote.id)),
+        of(MentionHistory, func.count(MentionHistory.id)),
+        of(MentionHistory, func.max(MentionHistory.id)),
+        of(ReplyRecord, func.count(ReplyRecord.id)),
+        of(ReplyRecord, func.sum(ReplyRecord.attempts)),
+        of(ReplyRecord, func.max(ReplyRecord.updated_at)),
+        of(ReplyRecord, func.count(ReplyRecord.sent_at)),
+    ).where(Mention.id == mention_id)
+    row = session.execute(stmt).first()
+    if row is None:
+        return None
+    return (*row, *tags_of(session, mention_ids=[mention_id]).get(mention_id, []))
+
+
 def add_tags(session: Session, *, pairs: Sequence[tuple[int, str]]) -> int:
     """Add (mention, tag) pairs that are not there yet; returns how many were new."""
     if not pairs:

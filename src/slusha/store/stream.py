@@ -32,6 +32,10 @@ def visible_clause(visibility: Visibility, *, team_col: Any, private_col: Any) -
     return or_(team_col.in_(visibility.team_ids or (-1,)), private_col.is_(False))
 
 
+FTS_PROBE = 2_000
+"""Matches above which SQLite search walks the stream and checks each post instead."""
+
+
 def _search_clause(session: Session, terms: list[str]) -> Any:
     if session.get_bind().dialect.name == "postgresql":
         return literal_column("posts.search_vector").op("@@")(
@@ -39,12 +43,21 @@ def _search_clause(session: Session, terms: list[str]) -> Any:
         )
     # Each word quoted, so FTS5 reads user input as terms and never as its own syntax.
     match = " ".join('"' + t.replace('"', '""') + '"' for t in terms)
-    fts: Any = (
-        select(literal_column("rowid"))
+    # Rare words: the few matching posts drive the query. Common words (hundreds of thousands
+    # of matches at a million posts): collecting them all is what is slow, so the stream is read
+    # newest first and each candidate is checked by rowid (FTS5 seeks in its doclists) until the
+    # page is full.
+    probe = text("SELECT rowid FROM posts_fts WHERE posts_fts MATCH :fts_q LIMIT :n")
+    ids = list(session.scalars(probe, {"fts_q": match, "n": FTS_PROBE + 1}))
+    if len(ids) <= FTS_PROBE:
+        return Post.id.in_(ids)
+    return (
+        select(literal_column("1"))
         .select_from(table("posts_fts"))
         .where(text("posts_fts MATCH :fts_q").bindparams(fts_q=match))
+        .where(literal_column("posts_fts.rowid") == Post.id)
+        .exists()
     )
-    return Post.id.in_(fts)
 
 
 def list_visible(

@@ -9,8 +9,12 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 
-def insert_for(session: Session, table: Table) -> Any:
-    """An ``insert`` construct that supports ``on_conflict_*`` on this session's backend."""
-    if session.get_bind().dialect.name == "postgresql":
+def insert_for(session: Session | str, table: Table) -> Any:
+    """An ``insert`` construct that supports ``on_conflict_*`` on this session's backend.
+
+    ``session`` may also be a dialect name, for statements built once and reused.
+    """
+    dialect = session if isinstance(session, str) else session.get_bind().dialect.name
+    if dialect == "postgresql":
         return postgresql.insert(table)
     return sqlite.insert(table)

@@ -154,11 +154,19 @@ def create_app(
 
     @contextlib.asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        task = asyncio.create_task(feed_from_bus(bus, broadcaster)) if bus is not None else None
+        task = (
+            asyncio.create_task(
+                feed_from_bus(bus, broadcaster, state.alert_broadcaster, state.mention_wakeups)
+            )
+            if bus is not None
+            else None
+        )
         try:
             yield
         finally:
             broadcaster.close()
+            state.alert_broadcaster.close()
+            state.mention_wakeups.close()
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -179,9 +187,19 @@ def create_app(
     app.add_middleware(SecurityHeaders)
     _install_errors(app)
 
-    from slusha.web.api import alerts, dashboards, inbox, me, mentions, org, topics
+    from slusha.web.api import (
+        alerts,
+        corrections,
+        dashboards,
+        inbox,
+        me,
+        mentions,
+        org,
+        sources,
+        topics,
+    )
 
-    for module in (mentions, topics, org, dashboards, me, alerts, inbox):
+    for module in (mentions, topics, org, sources, dashboards, me, alerts, inbox, corrections):
         app.include_router(module.router, prefix=API_PREFIX)
     if submit is not None:
         from slusha.services.sources import load_ingest_keys
@@ -194,10 +212,28 @@ def create_app(
 
         app.include_router(create_ingest_router(submit=submit, keys=keys, clock=clock))
 
-    from slusha.web.ui import admin, auth, live, mentions_pages, profile, topics_pages
+    from slusha.web.ui import (
+        admin,
+        auth,
+        inbox_pages,
+        inbox_work,
+        live,
+        mention_live,
+        mentions_pages,
+        profile,
+        sources_pages,
+        topics_pages,
+    )
 
-    for ui in (auth, mentions_pages, live, topics_pages, admin, profile):
+    for ui in (auth, mentions_pages, live, topics_pages, admin, profile, inbox_pages, inbox_work):
         app.include_router(ui.router)
+    app.include_router(mention_live.router)
+    app.include_router(sources_pages.router)
+
+    from slusha.web.ui import alert_live, alerts_pages
+
+    for alert_ui in (alerts_pages, alert_live):
+        app.include_router(alert_ui.router)
 
     @app.get("/static/vendor/vega-bundle.js", include_in_schema=False)
     async def vega() -> Response:

@@ -96,6 +96,11 @@ def page_locale(request: Request, caller: Caller | None) -> str:
     return negotiate(request.headers.get("accept-language"), member or cookie)
 
 
+def at_handle(handle: str | None) -> str:
+    """``@handle`` for display, whether or not the network's handle already starts with ``@``."""
+    return "@" + (handle or "").lstrip("@") if handle and handle.strip("@") else "@?"
+
+
 def render(
     request: Request,
     template: str,
@@ -127,6 +132,7 @@ def render(
         when=lambda value: format_when(value, locale),
         number=lambda value: format_number(value, locale),
         safe_url=safe_url,
+        at_handle=at_handle,
         can=allowed,
         path=request.url.path,
         **context,

@@ -14,7 +14,7 @@ from slusha.config import Settings
 from slusha.services.auth import SessionPolicy
 from slusha.store.db import Database
 from slusha.web.i18n import Translations
-from slusha.web.live import Broadcaster
+from slusha.web.live import Broadcaster, MentionWakeups
 
 
 @dataclass
@@ -29,6 +29,11 @@ class WebState:
     broadcaster: Broadcaster
     registry_factory: Callable[[], Any]
     policy: SessionPolicy = field(default_factory=SessionPolicy)
+    alert_broadcaster: Broadcaster = field(default_factory=Broadcaster)  # /live/alerts
+    mention_wakeups: MentionWakeups = field(default_factory=MentionWakeups)  # /live/presence
+    # A mention page's stream re-reads only when woken, and every so often for changes made
+    # by other web processes (no bus): as often as a page checks in (presence.CHECKIN_SECONDS).
+    mention_poll_seconds: float = 10.0
     poll_seconds: float = 2.0
     _registry: Any = None
 

@@ -124,7 +124,7 @@ class DeliveryRead(BaseModel):
     at: datetime
 
 
-def _rule_for(state: WebState, principal: Principal, rule_id: int, action: str) -> Any:
+def rule_for(state: WebState, principal: Principal, rule_id: int, action: str) -> Any:
     view = alert_service.get_rule(state.db, name_or_id=str(rule_id))
     team_id = alert_service.team_id_of(state.db, rule_id=rule_id)
     if not principal.is_member(team_id):
@@ -156,33 +156,36 @@ def create_rule(
     caller: Caller = Depends(checked_caller),
     state: WebState = Depends(web_state),
 ) -> dict[str, Any]:
-    require(caller.principal, "topics.write", body.team_id)
+    created = create_from(state, caller.principal, body)
+    return {**created.rule.to_dict(), "webhook_secrets": dict(created.secrets)}
+
+
+def create_from(
+    state: WebState, principal: Principal, body: AlertRuleCreate
+) -> alert_service.CreatedRule:
+    """Create the rule ``body`` describes (the API and the alerts page share this)."""
+    require(principal, "topics.write", body.team_id)
     values = body.model_dump(exclude={"team_id", "filter"})
     spec = RuleSpec(
         team=alert_service.team_name(state.db, team_id=body.team_id),
         filter_query=body.filter,
         **values,
     )
-    created = alert_service.create_rule(
-        state.db,
-        spec=spec,
-        settings=state.settings,
-        clock=state.clock,
-        actor=caller.principal.username,
+    return alert_service.create_rule(
+        state.db, spec=spec, settings=state.settings, clock=state.clock, actor=principal.username
     )
-    return {**created.rule.to_dict(), "webhook_secrets": dict(created.secrets)}
 
 
 @router.get("/alerts/{rule_id}", response_model=AlertRuleRead, summary="One rule")
 def get_rule(
     rule_id: Id, caller: Caller = Depends(current_caller), state: WebState = Depends(web_state)
 ) -> dict[str, Any]:
-    result: dict[str, Any] = _rule_for(state, caller.principal, rule_id, "topics.read").to_dict()
+    result: dict[str, Any] = rule_for(state, caller.principal, rule_id, "topics.read").to_dict()
     return result
 
 
 def _toggle(state: WebState, caller: Caller, rule_id: int, enabled: bool) -> dict[str, Any]:
-    _rule_for(state, caller.principal, rule_id, "topics.write")
+    rule_for(state, caller.principal, rule_id, "topics.write")
     view = alert_service.set_rule_enabled(
         state.db,
         name_or_id=str(rule_id),
@@ -214,7 +217,7 @@ def snooze_rule(
     caller: Caller = Depends(checked_caller),
     state: WebState = Depends(web_state),
 ) -> dict[str, Any]:
-    _rule_for(state, caller.principal, rule_id, "topics.write")
+    rule_for(state, caller.principal, rule_id, "topics.write")
     view = alert_service.snooze_rule(
         state.db,
         name_or_id=str(rule_id),
@@ -233,7 +236,7 @@ def snooze_rule(
 async def test_rule(
     rule_id: Id, caller: Caller = Depends(checked_caller), state: WebState = Depends(web_state)
 ) -> list[dict[str, Any]]:
-    _rule_for(state, caller.principal, rule_id, "topics.write")
+    rule_for(state, caller.principal, rule_id, "topics.write")
     results = await alert_service.send_test_alerts(
         state.db,
         name_or_id=str(rule_id),
@@ -260,6 +263,6 @@ def list_deliveries(
     caller: Caller = Depends(current_caller),
     state: WebState = Depends(web_state),
 ) -> list[dict[str, Any]]:
-    _rule_for(state, caller.principal, rule_id, "topics.read")
+    rule_for(state, caller.principal, rule_id, "topics.read")
     views = alert_service.list_deliveries(state.db, name_or_id=str(rule_id), limit=limit)
     return [v.to_dict() for v in views]

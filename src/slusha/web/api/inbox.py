@@ -18,6 +18,8 @@ from slusha.web.deps import Caller, checked_caller, current_caller, web_state
 from slusha.web.problems import PROBLEM_RESPONSES
 from slusha.web.state import WebState
 
+# Text parameters refuse NUL characters (PostgreSQL cannot compare them: a 500 otherwise).
+NO_NUL = r"^[^\x00]*$"
 router = APIRouter(tags=["inbox"], responses=PROBLEM_RESPONSES)
 Status = Literal["new", "open", "waiting", "resolved", "ignored"]
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -67,8 +69,10 @@ class BulkUpdate(BaseModel):
     status: Status | None = None
     assign_to: str | None = Field(None, max_length=150)
     team: str | None = Field(None, max_length=200)
+    note: str | None = Field(None, max_length=10_000, description="With a hand-over to `team`")
     priority: Priority | None = None
     add_tags: list[str] = Field(default_factory=list, max_length=50)
+    remove_tags: list[str] = Field(default_factory=list, max_length=50)
 
 
 class ReplyCreate(BaseModel):
@@ -100,15 +104,15 @@ def _before(cursor: str | None) -> tuple[datetime, int] | None:
 
 @router.get("/inbox", summary="A team inbox or the member's own, newest first")
 def list_inbox(
-    team: Annotated[str | None, Query(max_length=200)] = None,
+    team: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     mine: bool = False,
     status: Annotated[
         str | None, Query(pattern=r"^(new|open|waiting|resolved|ignored|all)$")
     ] = None,
     priority: Priority | None = None,
-    tag: Annotated[str | None, Query(max_length=50)] = None,
+    tag: Annotated[str | None, Query(max_length=50, pattern=NO_NUL)] = None,
     unassigned: bool = False,
-    cursor: Annotated[str | None, Query(max_length=100)] = None,
+    cursor: Annotated[str | None, Query(max_length=100, pattern=NO_NUL)] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     caller: Caller = Depends(current_caller),
     state: WebState = Depends(web_state),
@@ -145,7 +149,7 @@ def set_status(
     caller: Caller = Depends(checked_caller),
     state: WebState = Depends(web_state),
 ) -> dict[str, Any]:
-    return inbox.set_status(
+    view = inbox.set_status(
         state.db,
         principal=caller.principal,
         mention_id=mention_id,
@@ -153,6 +157,8 @@ def set_status(
         note=body.note,
         clock=state.clock,
     )
+    state.mention_wakeups.notify(mention_id)  # its open pages update
+    return view
 
 
 @router.post("/inbox/{mention_id}/assign", summary="Assign to a member or hand over to a team")
@@ -162,7 +168,7 @@ def assign(
     caller: Caller = Depends(checked_caller),
     state: WebState = Depends(web_state),
 ) -> dict[str, Any]:
-    return inbox.assign(
+    view = inbox.assign(
         state.db,
         principal=caller.principal,
         mention_id=mention_id,
@@ -172,6 +178,8 @@ def assign(
         note=body.note,
         unassign=body.unassign,
     )
+    state.mention_wakeups.notify(mention_id)  # its open pages update
+    return view
 
 
 @router.post("/inbox/{mention_id}/priority", summary="Set the priority")
@@ -181,13 +189,15 @@ def set_priority(
     caller: Caller = Depends(checked_caller),
     state: WebState = Depends(web_state),
 ) -> dict[str, Any]:
-    return inbox.set_priority(
+    view = inbox.set_priority(
         state.db,
         principal=caller.principal,
         mention_id=mention_id,
         priority=body.priority,
         clock=state.clock,
     )
+    state.mention_wakeups.notify(mention_id)  # its open pages update
+    return view
 
 
 @router.post("/inbox/{mention_id}/tags", summary="Add and remove tags")
@@ -197,7 +207,7 @@ def set_tags(
     caller: Caller = Depends(checked_caller),
     state: WebState = Depends(web_state),
 ) -> dict[str, Any]:
-    return inbox.tag(
+    view = inbox.tag(
         state.db,
         principal=caller.principal,
         mention_id=mention_id,
@@ -205,6 +215,8 @@ def set_tags(
         add=body.add,
         remove=body.remove,
     )
+    state.mention_wakeups.notify(mention_id)  # its open pages update
+    return view
 
 
 @router.post("/inbox/{mention_id}/notes", summary="Add an internal note")
@@ -214,13 +226,15 @@ def add_note(
     caller: Caller = Depends(checked_caller),
     state: WebState = Depends(web_state),
 ) -> dict[str, Any]:
-    return inbox.add_note(
+    view = inbox.add_note(
         state.db,
         principal=caller.principal,
         mention_id=mention_id,
         text=body.text,
         clock=state.clock,
     )
+    state.mention_wakeups.notify(mention_id)  # its open pages update
+    return view
 
 
 @router.post("/inbox/bulk", summary="Apply one change to a selection")
@@ -239,7 +253,11 @@ def bulk(
         team=body.team,
         priority=body.priority,
         add_tags=body.add_tags,
+        note=body.note,
+        remove_tags=body.remove_tags,
     )
+    for mention_id in result.done:
+        state.mention_wakeups.notify(mention_id)
     return {"done": result.done, "failed": {str(k): v for k, v in result.failed.items()}}
 
 
@@ -261,19 +279,22 @@ async def reply(
             mention_id=mention_id,
             name=body.saved,
         )
-    async with build_http_client(state.settings) as http:
-        view = await replies.send_reply(
-            state.db,
-            principal=caller.principal,
-            mention_id=mention_id,
-            text=text,
-            clock=state.clock,
-            registry=state.registry,
-            settings=state.settings,
-            http=http,
-            idempotency_key=body.idempotency_key,
-            resolve=body.resolve,
-        )
+    try:
+        async with build_http_client(state.settings) as http:
+            view = await replies.send_reply(
+                state.db,
+                principal=caller.principal,
+                mention_id=mention_id,
+                text=text,
+                clock=state.clock,
+                registry=state.registry,
+                settings=state.settings,
+                http=http,
+                idempotency_key=body.idempotency_key,
+                resolve=body.resolve,
+            )
+    finally:
+        state.mention_wakeups.notify(mention_id)  # sent or failed: its open pages show it
     return view.to_dict()
 
 
@@ -292,6 +313,7 @@ def touch_presence(
         clock=state.clock,
         activity=body.activity,
     )
+    state.mention_wakeups.notify(mention_id)
     return {
         "others": [
             {"user_id": p.user_id, "username": p.username, "activity": p.activity} for p in others
@@ -310,12 +332,13 @@ def leave_presence(
         mention_id=mention_id,
         clock=state.clock,
     )
+    state.mention_wakeups.notify(mention_id)
     return Response(status_code=204)
 
 
 @router.get("/reports/sla", summary="Response times against the targets (JSON or CSV)")
 def sla_report(
-    team: Annotated[str | None, Query(max_length=200)] = None,
+    team: Annotated[str | None, Query(max_length=200, pattern=NO_NUL)] = None,
     since: datetime | None = None,
     until: datetime | None = None,
     format: Literal["json", "csv"] = "json",

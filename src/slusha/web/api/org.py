@@ -1,4 +1,4 @@
-"""``/api/v1/sources`` and ``/api/v1/teams``: sources with health, teams and members."""
+"""``/api/v1/teams``: teams and members (sources are in ``sources``)."""
 
 from __future__ import annotations
 
@@ -7,29 +7,13 @@ from typing import Any
 from fastapi import APIRouter, Depends
 
 from slusha.services import members
-from slusha.services.access import require
-from slusha.services.sources import list_sources
 from slusha.web.api.common import Id
-from slusha.web.api.schemas import MemberSet, SourceRead, TeamCreate, TeamMembersRead, TeamRead
+from slusha.web.api.schemas import MemberSet, TeamCreate, TeamMembersRead, TeamRead
 from slusha.web.deps import Caller, checked_caller, current_caller, web_state
 from slusha.web.problems import PROBLEM_RESPONSES
 from slusha.web.state import WebState
 
 router = APIRouter(responses=PROBLEM_RESPONSES)
-
-
-def source_rows(state: WebState, caller: Caller) -> list[dict[str, Any]]:
-    """Sources with health (configuration and secrets left out)."""
-    require(caller.principal, "sources.read")
-    views = list_sources(state.db, registry=state.registry, clock=state.clock)
-    return [{k: v for k, v in view.__dict__.items() if k != "config"} for view in views]
-
-
-@router.get("/sources", response_model=list[SourceRead], tags=["sources"], summary="Sources")
-def get_sources(
-    caller: Caller = Depends(current_caller), state: WebState = Depends(web_state)
-) -> list[dict[str, Any]]:
-    return source_rows(state, caller)
 
 
 @router.get("/teams", response_model=list[TeamRead], tags=["teams"], summary="Teams")

@@ -1,4 +1,4 @@
-"""Sources, teams and members, dashboards."""
+"""Teams and members, dashboards (the sources page is in ``sources_pages``)."""
 
 from __future__ import annotations
 
@@ -8,22 +8,14 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from slusha.errors import NotFound
-from slusha.services import members
+from slusha.services import alert_history, members
 from slusha.services.access import can, require
 from slusha.services.dashboards import CHARTS
 from slusha.store.schema import TEAM_ROLES
-from slusha.web.api.org import source_rows
 from slusha.web.deps import Caller, checked_caller, current_caller, render, web_state
 from slusha.web.state import WebState
 
 router = APIRouter(include_in_schema=False)
-
-
-@router.get("/sources")
-def sources_page(
-    request: Request, caller: Caller = Depends(current_caller), state: WebState = Depends(web_state)
-) -> Response:
-    return render(request, "sources.html", caller=caller, sources=source_rows(state, caller))
 
 
 @router.get("/teams")
@@ -31,7 +23,11 @@ def teams_page(
     request: Request, caller: Caller = Depends(current_caller), state: WebState = Depends(web_state)
 ) -> Response:
     teams = members.list_teams(state.db, principal=caller.principal)
-    return render(request, "teams/list.html", caller=caller, teams=teams)
+    principal = caller.principal
+    failing = alert_history.failing_channels(
+        state.db, team_ids=None if principal.is_admin else sorted(principal.roles)
+    )
+    return render(request, "teams/list.html", caller=caller, teams=teams, failing=failing)
 
 
 @router.post("/teams")

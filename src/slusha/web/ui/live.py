@@ -10,7 +10,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from slusha.services import stream
-from slusha.web.deps import Caller, current_caller, page_locale, web_state
+from slusha.web.deps import Caller, at_handle, current_caller, page_locale, web_state
 from slusha.web.i18n import format_number, format_when
 from slusha.web.sanitize import safe_url
 from slusha.web.state import WebState
@@ -60,7 +60,8 @@ async def live_mentions(
                 after = max(after, item["id"])
                 html = template.render(
                     m=item, _=gettext, when=lambda v: format_when(v, locale),
-                    number=lambda v: format_number(v, locale), safe_url=safe_url, is_new=True,
+                    number=lambda v: format_number(v, locale), safe_url=safe_url,
+                    at_handle=at_handle, is_new=True,
                 )  # fmt: skip
                 yield _event("mention", html, item["id"])
             yield ": keep-alive\n\n"

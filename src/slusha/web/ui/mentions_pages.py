@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -9,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from slusha.domain.post import NETWORKS
 from slusha.errors import InputError
-from slusha.services import stream
+from slusha.services import inbox_views, stream
 from slusha.services.members import list_teams
 from slusha.services.topic_editor import list_visible_topics
 from slusha.web.deps import Caller, checked_caller, current_caller, render, web_state
@@ -53,6 +54,30 @@ def mentions_page(
     )  # fmt: skip
 
 
+def render_mention(
+    request: Request,
+    caller: Caller,
+    state: WebState,
+    mention_id: int,
+    *,
+    error: str = "",
+    status_code: int = 200,
+    reply_key: str | None = None,
+    reply_text: str = "",
+) -> Response:
+    """The mention page with its inbox work (when the member has a role in its team)."""
+    detail = stream.mention_detail(state.db, principal=caller.principal, mention_id=mention_id)
+    work = inbox_views.workbench(
+        state.db, principal=caller.principal, mention_id=mention_id, clock=state.clock
+    )
+    return render(
+        request, "mentions/detail.html", caller=caller, m=detail, work=work, error=error,
+        post_html=clean_html(detail["html"]), langs=sorted(stream.LANG_CODES),
+        reply_key=reply_key or f"page-{uuid.uuid4().hex}", reply_text=reply_text,
+        retrying=reply_key is not None, status_code=status_code,
+    )  # fmt: skip
+
+
 @router.get("/mentions/{mention_id:int}")
 def mention_page(
     request: Request,
@@ -60,11 +85,7 @@ def mention_page(
     caller: Caller = Depends(current_caller),
     state: WebState = Depends(web_state),
 ) -> Response:
-    detail = stream.mention_detail(state.db, principal=caller.principal, mention_id=mention_id)
-    return render(
-        request, "mentions/detail.html", caller=caller, m=detail,
-        post_html=clean_html(detail["html"]), langs=sorted(stream.LANG_CODES),
-    )  # fmt: skip
+    return render_mention(request, caller, state, mention_id)
 
 
 @router.post("/mentions/{mention_id:int}/correct")

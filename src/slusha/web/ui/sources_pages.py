@@ -1,0 +1,126 @@
+"""The sources page: health and last error in plain words; add, test, enable and disable.
+
+Everyone may look; adding, testing and switching sources on or off is for managers and admins
+(``sources.write``). The work is done by ``slusha.web.api.sources``, as for the API.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import RedirectResponse, Response
+
+from slusha.errors import Forbidden, SlushaError
+from slusha.services.access import can, require
+from slusha.services.source_forms import ConnectorForm, connector_forms, parse_form
+from slusha.web.api import sources as api
+from slusha.web.deps import Caller, checked_caller, current_caller, render, web_state
+from slusha.web.state import WebState
+
+router = APIRouter(include_in_schema=False)
+MAX_FIELD = 4000
+
+
+def _page(
+    request: Request,
+    state: WebState,
+    caller: Caller,
+    *,
+    kind: str | None = None,
+    values: dict[str, str] | None = None,
+    error: str = "",
+    tested: dict[str, Any] | None = None,
+    status_code: int = 200,
+) -> Response:
+    can_write = can(caller.principal, "sources.write")
+    forms = connector_forms(state.registry) if can_write else []
+    chosen = next((f for f in forms if f.kind == kind), None)
+    return render(
+        request, "sources.html", caller=caller, status_code=status_code,
+        sources=api.source_rows(state, caller), can_write=can_write, forms=forms, form=chosen,
+        values=values or {}, error=error, tested=tested,
+    )  # fmt: skip
+
+
+@router.get("/sources")
+def sources_page(
+    request: Request,
+    kind: str | None = None,
+    caller: Caller = Depends(current_caller),
+    state: WebState = Depends(web_state),
+) -> Response:
+    return _page(request, state, caller, kind=kind)
+
+
+def _text_values(form: Any, chosen: ConnectorForm) -> dict[str, str]:
+    wanted = {"name", "interval_seconds"} | {f.name for f in chosen.fields}
+    values = {}
+    for key in wanted:
+        value = form.get(key)
+        if isinstance(value, str):
+            values[key] = value[:MAX_FIELD]
+    return values
+
+
+@router.post("/sources/new")
+async def add_source(
+    request: Request, caller: Caller = Depends(checked_caller), state: WebState = Depends(web_state)
+) -> Response:
+    form = await request.form()
+    kind = str(form.get("kind") or "")
+    require(caller.principal, "sources.write")
+    chosen = next((f for f in connector_forms(state.registry) if f.kind == kind), None)
+    if chosen is None:
+        return _page(request, state, caller, error=f"unknown source kind {kind!r}",
+                     status_code=422)  # fmt: skip
+    values = _text_values(form, chosen)
+    try:
+        config, secrets = parse_form(chosen, values)
+        interval = values.get("interval_seconds", "").strip()
+        body = api.SourceCreate(
+            kind=kind, name=values.get("name", ""), config=config, secrets=secrets,
+            interval_seconds=int(interval) if interval.isdigit() else None,
+        )  # fmt: skip
+        await api.add(state, caller, body)
+    except Forbidden:
+        raise
+    except SlushaError as exc:  # a wrong value, a taken name, a refused or unreachable address
+        # Secrets are never sent back into the page.
+        secret = {f.name for f in chosen.fields if f.secret}
+        kept = {k: v for k, v in values.items() if k not in secret}
+        return _page(request, state, caller, kind=kind, values=kept, error=str(exc),
+                     status_code=422)  # fmt: skip
+    except ValueError as exc:  # the request model's own checks (name length, interval)
+        return _page(request, state, caller, kind=kind, error=str(exc).splitlines()[-1],
+                     status_code=422)  # fmt: skip
+    return RedirectResponse("/sources", status_code=303)
+
+
+@router.post("/sources/{source_id:int}/test")
+async def test_source(
+    request: Request,
+    source_id: int,
+    caller: Caller = Depends(checked_caller),
+    state: WebState = Depends(web_state),
+) -> Response:
+    outcome = await api.run_test(state, caller, source_id)
+    name = next((r["name"] for r in api.source_rows(state, caller) if r["id"] == source_id), "")
+    tested = {"id": source_id, "name": name, **outcome.__dict__}
+    return _page(request, state, caller, tested=tested)
+
+
+@router.post("/sources/{source_id:int}/enable")
+def enable_source(
+    source_id: int, caller: Caller = Depends(checked_caller), state: WebState = Depends(web_state)
+) -> Response:
+    api.set_enabled(state, caller, source_id, True)
+    return RedirectResponse("/sources", status_code=303)
+
+
+@router.post("/sources/{source_id:int}/disable")
+def disable_source(
+    source_id: int, caller: Caller = Depends(checked_caller), state: WebState = Depends(web_state)
+) -> Response:
+    api.set_enabled(state, caller, source_id, False)
+    return RedirectResponse("/sources", status_code=303)

@@ -1,0 +1,166 @@
+"""The sources page and /api/v1/sources: add, test against a real loopback feed, enable, roles."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from slusha.clock import FrozenClock
+from slusha.store.db import Database
+from slusha.store.schema import AuditEntry, Source
+from tests.support.origin import Origin, Reply, serve_origin
+from tests.web.browser import chromium, served
+from tests.web.support import PASSWORD, World, build_world, csrf_of
+
+FEED = (Path(__file__).resolve().parents[1] / "fixtures" / "rss" / "rss2.xml").read_bytes()
+
+
+@pytest.fixture
+def origin() -> Iterator[Origin]:
+    with serve_origin() as server:
+        server.route("/feed", Reply(body=FEED))
+        server.route("/missing", Reply(status=404, body=b"not here"))
+        yield server
+
+
+@pytest.fixture
+def open_world(db: Database, clock: FrozenClock, make_settings: Any) -> World:
+    """The web world, allowed to reach loopback addresses (where the test feeds are)."""
+    settings = make_settings(secret_key="test-secret-key", allow_private_networks=True)
+    return build_world(db, clock, settings)
+
+
+def _add(client: Any, page: str, **fields: str) -> Any:
+    data = {"csrf_token": csrf_of(page), **fields}
+    return client.post("/sources/new", data=data)
+
+
+def _source_id(world: World, name: str) -> int:
+    with world.db.read() as tx:
+        return int(tx.session.scalars(select(Source.id).where(Source.name == name)).one())
+
+
+def test_the_page_offers_adding_and_testing_to_managers_and_admins_only(world: World) -> None:
+    for who in ("admin", "care_admin", "care_manager"):
+        page = world.client(who).get("/sources?kind=rss")
+        assert page.status_code == 200 and 'action="/sources/new"' in page.text, who
+        assert 'name="url"' in page.text
+    for who in ("care_responder", "care_viewer", "care_reviewer", "hr_viewer"):
+        client = world.client(who)
+        page = client.get("/sources?kind=rss")
+        assert page.status_code == 200 and "/sources/new" not in page.text, who
+        refused = _add(client, page.text, kind="rss", name="x", url="https://example.org/f")
+        assert refused.status_code == 403, who
+
+
+def test_secret_settings_are_password_fields(world: World) -> None:
+    page = world.client("admin").get("/sources?kind=reddit").text
+    assert '<input type="password" name="client_secret"' in page
+    assert '<input type="password" name="password"' in page
+    assert 'name="client_id" value=""' in page
+
+
+def test_add_test_and_disable_a_feed_through_the_page(open_world: World, origin: Origin) -> None:
+    world = open_world
+    client = world.client("care_manager")
+    page = client.get("/sources?kind=rss").text
+    added = _add(client, page, kind="rss", name="Blog", url=origin.url("/feed"))
+    assert added.status_code == 303, added.text
+    listed = client.get("/sources").text
+    assert "Blog" in listed and "Disable" in listed
+    source_id = _source_id(world, "Blog")
+
+    tested = client.post(f"/sources/{source_id}/test", data={"csrf_token": csrf_of(listed)})
+    assert tested.status_code == 200
+    assert "the test worked" in tested.text and "3 entries" in tested.text
+
+    assert client.post(f"/sources/{source_id}/disable",
+                       data={"csrf_token": csrf_of(listed)}).status_code == 303  # fmt: skip
+    assert 'class="h-disabled"' in client.get("/sources").text
+    with world.db.read() as tx:
+        actions = list(tx.session.scalars(select(AuditEntry.action).order_by(AuditEntry.id)))
+        actors = set(tx.session.scalars(select(AuditEntry.actor)
+                                        .where(AuditEntry.target_type == "source")))  # fmt: skip
+    assert actions[-2:] == ["source.add", "source.disable"] and actors == {"care_manager"}
+
+
+def test_a_failing_feed_is_explained_in_plain_words(open_world: World, origin: Origin) -> None:
+    client = open_world.client("admin")
+    page = client.get("/sources?kind=rss").text
+    assert (
+        _add(client, page, kind="rss", name="Gone", url=origin.url("/missing")).status_code == 303
+    )
+    source_id = _source_id(open_world, "Gone")
+    tested = client.post(f"/sources/{source_id}/test", data={"csrf_token": csrf_of(page)})
+    assert tested.status_code == 200
+    assert "the test failed" in tested.text and "404" in tested.text
+
+
+def test_loopback_feeds_are_refused_unless_the_operator_allows_them(
+    world: World, origin: Origin
+) -> None:
+    client = world.client("admin")
+    page = client.get("/sources?kind=rss").text
+    refused = _add(client, page, kind="rss", name="Local", url=origin.url("/feed"))
+    assert refused.status_code == 422
+    assert "SLUSHA_ALLOW_PRIVATE_NETWORKS" in refused.text and 'name="url"' in refused.text
+    bad = _add(client, page, kind="rss", name="Bad", url="ftp://example.org/feed")
+    assert bad.status_code == 422 and "must start with http" in bad.text
+    assert "Local" not in client.get("/sources").text.split("<table", 1)[1].split("</table>")[0]
+
+
+def test_the_api_adds_tests_and_switches_sources(open_world: World, origin: Origin) -> None:
+    world = open_world
+    api = world.client()
+    api.headers["Authorization"] = f"Bearer {world.token('care_manager')}"
+    kinds = {k["kind"]: k for k in api.get("/api/v1/sources/kinds").json()}
+    assert {"rss", "mastodon", "reddit"} <= set(kinds)
+    assert any(f["secret"] for f in kinds["reddit"]["fields"])
+    feed = {"kind": "rss", "name": "Feed", "config": {"url": origin.url("/feed")}}
+    created = api.post("/api/v1/sources", json=feed)
+    assert created.status_code == 201 and created.json()["health"] == "ok"
+    source_id = created.json()["id"]
+    tested = api.post(f"/api/v1/sources/{source_id}/test").json()
+    assert tested["ok"] is True and "3 entries" in tested["message"] and tested["words"] == ""
+    off = api.patch(f"/api/v1/sources/{source_id}", json={"enabled": False})
+    assert off.status_code == 200 and off.json()["health"] == "disabled"
+    twice = api.post("/api/v1/sources", json=feed)
+    assert twice.status_code == 409
+    viewer = world.client()
+    viewer.headers["Authorization"] = f"Bearer {world.token('care_viewer')}"
+    assert viewer.post(f"/api/v1/sources/{source_id}/test").status_code == 403
+    assert api.post("/api/v1/sources/999999/test").status_code == 404
+
+
+def test_chromium_adds_an_rss_source_and_tests_it(
+    open_world: World, origin: Origin, db: Database
+) -> None:
+    from tests.web.browser import require_chromium
+
+    require_chromium()
+    if db.dialect != "sqlite":
+        pytest.skip("browser tests run on SQLite; the API and page tests cover PostgreSQL")
+    with served(open_world.app) as base, chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{base}/signin")
+        page.fill("input[name=username]", "care_manager")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/mentions")
+        page.goto(f"{base}/sources")
+        page.select_option("#source-kind", "rss")
+        page.click("#add-source form[method=get] button")
+        page.fill("#source-form input[name=name]", "Company blog")
+        page.fill("#source-form input[name=url]", origin.url("/feed"))
+        page.click("#source-form button[type=submit]")
+        page.wait_for_url(f"{base}/sources")
+        row = page.locator("tr[data-source='Company blog']")
+        assert row.locator("td").nth(2).inner_text() == "ok"
+        row.locator("button.test-source").click()
+        page.wait_for_selector("#test-result")
+        result = page.locator("#test-result").inner_text()
+        assert "the test worked" in result and "3 entries" in result
