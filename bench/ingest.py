@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import random
 import resource
+import shutil
 import sys
 import tempfile
 import time
@@ -193,30 +194,41 @@ def main() -> int:
         f"{args.posts:,} posts ({source}), {args.topics} topics, "
         f"{args.match_share:.1%} mentioning a brand"
     )
-    for name, url in targets:
-        db = Database(url)
+    try:
+        for name, url in targets:
+            _run_one(name, url, posts, enricher, args)
+    finally:  # leave nothing behind: the SQLite file and the PostgreSQL database
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not args.skip_postgres:
+            _drop_postgres(args.postgres, targets[-1][1])
+    print(f"peak memory (RSS): {peak_rss_mib():.0f} MiB")
+    return 0
+
+
+def _run_one(name: str, url: str, posts: list[Any], enricher: Any, args: Any) -> None:
+    db = Database(url)
+    try:
         setup(db, random.Random(7), args.topics)
         detector = getattr(enricher, "detector", None)
         if detector is not None:
             detector.clear_cache()  # each database's run detects every text afresh
         result = asyncio.run(run(db, posts, enricher, args.batch_size))
+    finally:
         db.dispose()
-        print(
-            f"{name:>10}: {result['posts_per_second']:>9,.0f} posts/s "
-            f"({result['posts_per_second'] / TARGET_POSTS_PER_SECOND:.2f}x target), "
-            f"{result['mentions_per_second']:>7,.0f} mentions/s "
-            f"({result['mentions_per_second'] / TARGET_MENTIONS_PER_SECOND:.2f}x target), "
-            f"{result['matched'] / len(posts):.1%} of posts matched, "
-            f"{result['mentions']:,} mentions in {result['seconds']:.1f} s"
-        )
-        rest = result["seconds"] - result["enrich_seconds"]
-        print(
-            f"{'':>10}  of which enrichment (language, sentiment; {result['enriched']:,} posts): "
-            f"{result['enrich_seconds']:.1f} s; everything else "
-            f"{len(posts) / rest:,.0f} posts/s"
-        )
-    print(f"peak memory (RSS): {peak_rss_mib():.0f} MiB")
-    return 0
+    print(
+        f"{name:>10}: {result['posts_per_second']:>9,.0f} posts/s "
+        f"({result['posts_per_second'] / TARGET_POSTS_PER_SECOND:.2f}x target), "
+        f"{result['mentions_per_second']:>7,.0f} mentions/s "
+        f"({result['mentions_per_second'] / TARGET_MENTIONS_PER_SECOND:.2f}x target), "
+        f"{result['matched'] / len(posts):.1%} of posts matched, "
+        f"{result['mentions']:,} mentions in {result['seconds']:.1f} s"
+    )
+    rest = result["seconds"] - result["enrich_seconds"]
+    print(
+        f"{'':>10}  of which enrichment (language, sentiment; {result['enriched']:,} posts): "
+        f"{result['enrich_seconds']:.1f} s; everything else "
+        f"{len(posts) / rest:,.0f} posts/s"
+    )
 
 
 def _fresh_postgres(admin_url: str) -> str:
@@ -230,6 +242,18 @@ def _fresh_postgres(admin_url: str) -> str:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     engine.dispose()
     return admin_url.rsplit("/", 1)[0] + "/" + name
+
+
+def _drop_postgres(admin_url: str, url: str) -> None:
+    from sqlalchemy import create_engine, text
+
+    name = url.rsplit("/", 1)[1]
+    engine = create_engine(
+        admin_url.replace("postgresql://", "postgresql+psycopg://", 1), isolation_level="AUTOCOMMIT"
+    )
+    with engine.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    engine.dispose()
 
 
 if __name__ == "__main__":

@@ -10,8 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from slusha.clock import FrozenClock
+from slusha.plugins.registry import build_registry
+from slusha.services.source_forms import connector_form
 from slusha.store.db import Database
 from slusha.store.schema import AuditEntry, Source
+from slusha.web.i18n import load_catalogue
 from tests.support.origin import Origin, Reply, serve_origin
 from tests.web.browser import chromium, served
 from tests.web.support import PASSWORD, World, build_world, csrf_of
@@ -62,6 +65,35 @@ def test_secret_settings_are_password_fields(world: World) -> None:
     assert '<input type="password" name="client_secret"' in page
     assert '<input type="password" name="password"' in page
     assert 'name="client_id" value=""' in page
+
+
+# Proper names stay as they are in Macedonian too.
+SAME_IN_MACEDONIAN = {"Bluesky", "Hacker News", "Mastodon", "Reddit", "RSS / Atom / JSON Feed"}
+
+
+def test_every_built_in_connector_text_has_a_macedonian_translation() -> None:
+    gettext = load_catalogue("mk").gettext
+    registry = build_registry()
+    texts = set()
+    for kind in registry.connectors:
+        form = connector_form(registry.connector(kind))
+        texts |= {form.title, form.summary}
+        texts |= {text for f in form.fields for text in (f.label, f.description) if text}
+    assert len(texts) > 60
+    untranslated = sorted(t for t in texts - SAME_IN_MACEDONIAN if gettext(t) == t)
+    assert untranslated == []
+    assert all(gettext(name) == name for name in SAME_IN_MACEDONIAN)
+
+
+def test_the_sources_page_shows_connector_settings_in_macedonian(world: World) -> None:
+    client = world.client("admin")
+    page = client.get("/sources?kind=reddit", headers={"Accept-Language": "mk"}).text
+    assert "Тајна на клиентот" in page and ">Client Secret<" not in page
+    assert "OAuth тајна на клиентот на апликацијата на Reddit." in page
+    assert "Нови објави, коментари или резултати од пребарување во субредити" in page
+    assert ">Webhook (дојдовен)</option>" in page
+    english = client.get("/sources?kind=reddit", headers={"Accept-Language": "en"}).text
+    assert "Client Secret" in english and "Тајна на клиентот" not in english
 
 
 def test_add_test_and_disable_a_feed_through_the_page(open_world: World, origin: Origin) -> None:
