@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from slusha.domain.post import Post
+from slusha.enrich.authors import AuthorKey, AuthorLanguages, author_key
 from slusha.enrich.language import (
     DEFAULT_LANGUAGES,
     DEFAULT_MIN_CONFIDENCE,
@@ -66,6 +67,7 @@ class Enricher:
     ) -> None:
         self.detector = detector or LanguageDetector(languages, min_confidence=min_confidence)
         self.sentiment_model = sentiment_model or load_sentiment_model(model_path)
+        self.authors = AuthorLanguages(min_letters=self.detector.short_text_letters)
 
     def enrich(
         self,
@@ -75,24 +77,34 @@ class Enricher:
         """Language and sentiment for each post; ``hints[i]`` helps with post ``i``.
 
         A post's own ``lang`` (the network's tag) is used as ``hints.network`` when the hint
-        does not name one: it is kept unless the detector is confident it is wrong.
+        does not name one: it is kept unless the detector is confident it is wrong. When the
+        hint names no ``author`` language, the language of the author's last long enough post
+        seen by this enricher is used (``self.authors``).
         """
         if hints is not None and len(hints) != len(posts):
             raise ValueError("hints must have one entry per post")
         texts: list[str] = []
+        keys: list[AuthorKey | None] = []
         merged: list[LanguageHints | None] = []
         for i, post in enumerate(posts):
             text, network = post_text(post)
             texts.append(text)
+            key = author_key(post)
+            keys.append(key)
             hint = hints[i] if hints is not None else None
-            if network and (hint is None or hint.network is None):
+            author = hint.author if hint and hint.author else self.authors.get(key)
+            if (network and (hint is None or hint.network is None)) or (
+                author and (hint is None or hint.author is None)
+            ):
                 hint = LanguageHints(
-                    network=network,
-                    author=hint.author if hint else None,
+                    network=hint.network if hint and hint.network else network,
+                    author=author,
                     source=hint.source if hint else None,
                 )
             merged.append(hint)
         detections = self.detector.detect_many(texts, merged)
+        for key, text, found in zip(keys, texts, detections, strict=True):
+            self.authors.remember(key, text, found.lang, found.confidence)
         sentiments = self.sentiments(texts)
         return [
             Enrichment(d.lang, s, round(d.confidence, 4), d.method)
