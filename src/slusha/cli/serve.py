@@ -81,6 +81,9 @@ async def serve_async(
     _install_stop(stop)
     tasks = [asyncio.create_task(_stop_after(stop, duration))]
     if role in ("all", "worker"):
+        warm_up = getattr(runtime.pipeline.enricher, "warm_up", None)
+        if warm_up is not None:  # load the models before the first batch, off the event loop
+            await asyncio.to_thread(warm_up)
         worker = build_worker(runtime)
         await worker.start()
         tasks.append(asyncio.create_task(worker.run(stop)))

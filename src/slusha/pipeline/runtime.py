@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import gc
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from slusha.bus.base import Bus, open_bus
 from slusha.clock import Clock, SystemClock
 from slusha.config import Settings
+from slusha.domain.post import Post
 from slusha.pipeline.runner import Pipeline
-from slusha.pipeline.stages import EnricherLike
+from slusha.pipeline.stages import EnricherLike, EnrichmentLike
 from slusha.pipeline.topics import TopicIndex
 from slusha.store import migrations
 from slusha.store.db import Database
@@ -45,6 +48,34 @@ def build_enricher() -> EnricherLike:
     return enricher
 
 
+class LazyEnricher:
+    """The shipped enricher, built on first use: roles that never enrich never load it.
+
+    Loading the language models takes seconds and about a gigabyte, which a web-only,
+    alerter or connectors process has no use for. A worker calls ``warm_up`` at start so that
+    its first batch does not wait for them.
+    """
+
+    def __init__(self) -> None:
+        self._enricher: EnricherLike | None = None
+        self._lock = threading.Lock()
+
+    def get(self) -> EnricherLike:
+        """The enricher, built (and warmed up) by the first caller."""
+        with self._lock:
+            if self._enricher is None:
+                self._enricher = build_enricher()
+            return self._enricher
+
+    def warm_up(self) -> None:
+        """Build the enricher now."""
+        self.get()
+
+    def enrich(self, posts: Sequence[Post]) -> Sequence[EnrichmentLike]:
+        """Language and sentiment for a batch (see ``EnricherLike``)."""
+        return self.get().enrich(posts)
+
+
 @dataclass
 class Runtime:
     """The database, the bus and the pipeline of one process."""
@@ -78,7 +109,7 @@ class Runtime:
             db=db,
             clock=clock,
             topics=topics,
-            enricher=enricher or build_enricher(),
+            enricher=enricher or LazyEnricher(),
             keep_unmatched=settings.keep_unmatched_posts,
         )
         return cls(settings=settings, db=db, bus=bus, clock=clock, pipeline=pipeline)
