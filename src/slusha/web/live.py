@@ -18,43 +18,6 @@ from slusha.errors import TransientError
 log = logging.getLogger("slusha.web.live")
 
 
-class Broadcaster:
-    """Wakes every open stream when something new may be there; streams re-query themselves.
-
-    Thread-safe: ``notify`` may be called from the thread pool as well as from the loop.
-    """
-
-    def __init__(self) -> None:
-        self._waiters: set[tuple[asyncio.AbstractEventLoop, asyncio.Event]] = set()
-        self._lock = threading.Lock()
-        self.closed = False
-        self.has_feed = False
-
-    def notify(self) -> None:
-        """Wake every waiting stream."""
-        with self._lock:
-            waiters = list(self._waiters)
-        for loop, event in waiters:
-            _wake(loop, event)
-
-    def close(self) -> None:
-        """Stop: every stream ends (server shutdown)."""
-        self.closed = True
-        self.notify()
-
-    async def wait(self, timeout_seconds: float) -> None:
-        """Return when notified, closed, or after ``timeout_seconds``."""
-        entry = (asyncio.get_running_loop(), asyncio.Event())
-        with self._lock:
-            self._waiters.add(entry)
-        try:
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(entry[1].wait(), timeout_seconds)
-        finally:
-            with self._lock:
-                self._waiters.discard(entry)
-
-
 class MentionWakeups:
     """Wakes the streams watching one mention (its page: presence and work), not every stream.
 
@@ -99,6 +62,37 @@ class MentionWakeups:
                     group.discard(entry)
                     if not group:
                         del self._waiters[mention_id]
+
+
+class Broadcaster:
+    """Wakes every open stream when something new may be there; streams re-query themselves.
+
+    Thread-safe (``notify`` may come from the thread pool): it is ``MentionWakeups`` with one
+    key that every stream waits on.
+    """
+
+    _EVERYONE = 0
+
+    def __init__(self) -> None:
+        self._streams = MentionWakeups()
+        self.has_feed = False
+
+    @property
+    def closed(self) -> bool:
+        """True once the server shuts down."""
+        return self._streams.closed
+
+    def notify(self) -> None:
+        """Wake every waiting stream."""
+        self._streams.notify(self._EVERYONE)
+
+    def close(self) -> None:
+        """Stop: every stream ends (server shutdown)."""
+        self._streams.close()
+
+    async def wait(self, timeout_seconds: float) -> None:
+        """Return when notified, closed, or after ``timeout_seconds``."""
+        await self._streams.wait(self._EVERYONE, timeout_seconds)
 
 
 def _wake(loop: asyncio.AbstractEventLoop, event: asyncio.Event) -> None:
