@@ -140,7 +140,8 @@ class LinearSentimentModel:
         data, indices, indptr = self.hasher.transform(texts)
         out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
         if indices.size:
-            contributions = self.weights[indices] * data[:, None]
+            contributions = np.take(self.weights, indices, axis=0)  # faster than weights[indices]
+            contributions *= data[:, None]
             starts = indptr[:-1]
             nonempty = indptr[1:] > starts
             out[nonempty] = np.add.reduceat(contributions, starts[nonempty], axis=0)

@@ -70,8 +70,7 @@ _LATIN_SPECIAL: dict[str, str] = {
     "œ": "oe",
     "ı": "i",
 }
-_FOLD_TABLE = str.maketrans({**_CYRILLIC_TO_LATIN, **_LATIN_SPECIAL})
-
+_FOLD_MAP = str.maketrans({**_CYRILLIC_TO_LATIN, **_LATIN_SPECIAL})
 URL_RE = re.compile(r"(?:https?://|www\.)\S+", re.IGNORECASE)
 USER_RE = re.compile(r"@\w+")
 _REPEAT_RE = re.compile(r"(.)\1{2,}")
@@ -79,13 +78,44 @@ _ESCAPE_RE = re.compile(r"\\u([0-9a-fA-F]{4})")
 _ENTITY = {"&amp;": "&", "&lt;": "<", "&gt;": ">", "&quot;": '"', "&#39;": "'"}
 
 
+class _TranslateTable(dict[int, int | str | None]):
+    """A ``str.translate`` table that learns every character it meets.
+
+    ``str.translate`` raises and catches a ``LookupError`` for each character missing from a
+    plain dict table, which is most of them; this table adds each new character at its first
+    lookup (its ``fixed`` entry, else kept as it is, or dropped if ``drop_combining`` and it is
+    a combining mark), so later lookups hit. It is bounded: when full it is emptied.
+    """
+
+    def __init__(self, fixed: dict[int, str], *, drop_combining: bool) -> None:
+        super().__init__(fixed)
+        self.fixed = fixed
+        self.drop_combining = drop_combining
+
+    def __missing__(self, code: int) -> int | str | None:
+        if len(self) >= 50_000:
+            self.clear()
+        value: int | str | None = self.fixed.get(code, code)
+        if self.drop_combining and unicodedata.combining(chr(code)):
+            value = None
+        self[code] = value
+        return value
+
+
+# Every key of the fold table is a non-ASCII character, so it leaves ASCII text as it is.
+_FOLD_TABLE = _TranslateTable(_FOLD_MAP, drop_combining=False)
+_DROP_COMBINING = _TranslateTable({}, drop_combining=True)
+
+
 def fold(text: str) -> str:
     """Lower-case, transliterate Cyrillic to Latin and strip diacritics (``Ќе`` -> ``ce``)."""
-    lowered = text.lower().translate(_FOLD_TABLE)
+    lowered = text.lower()
     if lowered.isascii():
         return lowered
-    decomposed = unicodedata.normalize("NFKD", lowered)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    lowered = lowered.translate(_FOLD_TABLE)
+    if lowered.isascii():
+        return lowered
+    return unicodedata.normalize("NFKD", lowered).translate(_DROP_COMBINING)
 
 
 def clean(text: str) -> str:
@@ -95,6 +125,9 @@ def clean(text: str) -> str:
     if "&" in text:
         for entity, char in _ENTITY.items():
             text = text.replace(entity, char)
-    text = URL_RE.sub(" xurl ", text)
-    text = USER_RE.sub(" xuser ", text)
+    # A URL holds "://" or "www." (any case: only W folds to w), so most texts skip the regex.
+    if "://" in text or "www." in text.lower():
+        text = URL_RE.sub(" xurl ", text)
+    if "@" in text:
+        text = USER_RE.sub(" xuser ", text)
     return _REPEAT_RE.sub(r"\1\1", text)
