@@ -169,7 +169,7 @@ async def _cycle(feeds: int, concurrency: int, port: int) -> dict[str, float]:
         )
         received = 0
 
-        async def sink(source_id: int, posts: list[Any]) -> None:
+        async def sink(source_id: int, posts: list[Any], *, source_language: Any = None) -> None:
             nonlocal received
             received += len(posts)
 

@@ -112,9 +112,9 @@ class TimedEnricher:
         self.seconds = 0.0
         self.posts = 0
 
-    def enrich(self, posts: Any) -> Any:
+    def enrich(self, posts: Any, hints: Any = None) -> Any:
         started = time.perf_counter()
-        out = self.inner.enrich(posts)
+        out = self.inner.enrich(posts, hints=hints)
         self.seconds += time.perf_counter() - started
         self.posts += len(posts)
         return out

@@ -112,6 +112,18 @@ def test_invalid_config_and_unknown_kind_are_explained(run: Any) -> None:
     assert result.exit_code == 2 and "colour: unknown field" in result.output
 
 
+def test_a_source_language_is_checked_and_stored(run: Any, origin: Origin) -> None:
+    url = origin.url("/feed")
+    result = run("sources", "add", "rss", "--name", "vesti", "--url", url, "--language", "mkd")
+    assert result.exit_code == 2
+    assert "language: 'mkd' is not an ISO 639-1 code" in " ".join(result.output.split())
+    assert rows(run.db_url, Source) == []
+    result = run("sources", "add", "rss", "--name", "vesti", "--url", url, "--language", "mk")
+    assert result.exit_code == 0, result.output
+    listed = json.loads(run("sources", "list", "--format", "json").output)
+    assert [(s["name"], s["language"]) for s in listed] == [("vesti", "mk")]
+
+
 def test_secrets_are_encrypted_and_need_the_key(run: Any) -> None:
     token = "a-webhook-token-of-some-length"
     result = run("sources", "add", "webhook", "--name", "hook", "--secret", f"api_token={token}",

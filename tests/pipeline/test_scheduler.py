@@ -36,13 +36,17 @@ class Collector:
 
     def __init__(self) -> None:
         self.received: list[tuple[int, list[Post]]] = []
+        self.languages: list[str | None] = []
         self.fail_next = False
 
-    async def __call__(self, source_id: int, posts: list[Post]) -> None:
+    async def __call__(
+        self, source_id: int, posts: list[Post], *, source_language: str | None = None
+    ) -> None:
         if self.fail_next:
             self.fail_next = False
             raise RuntimeError("the bus is down")
         self.received.append((source_id, posts))
+        self.languages.append(source_language)
 
     def ids(self) -> list[str]:
         return [p.id for _, posts in self.received for p in posts]

@@ -46,8 +46,8 @@ class _Enrichment:
 class WordEnricher:
     """A small real enricher for these tests: "refund" or "broken" reads negative."""
 
-    def enrich(self, posts: Sequence[Post]) -> list[_Enrichment]:
-        """Language from the post, sentiment from two words."""
+    def enrich(self, posts: Sequence[Post], hints: object = None) -> list[_Enrichment]:
+        """Language from the post, sentiment from two words (hints are not used)."""
         out = []
         for post in posts:
             negative = any(w in post.text.lower() for w in ("refund", "broken", "lawsuit"))

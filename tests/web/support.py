@@ -47,7 +47,7 @@ class WordEnricher:
     NEGATIVE = ("terrible", "awful", "late", "broken")
     POSITIVE = ("love", "great", "thanks")
 
-    def enrich(self, posts: Any) -> list[WordEnrichment]:
+    def enrich(self, posts: Any, hints: Any = None) -> list[WordEnrichment]:
         out = []
         for p in posts:
             text = p.text.lower()

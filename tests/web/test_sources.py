@@ -168,6 +168,58 @@ def test_the_api_adds_tests_and_switches_sources(open_world: World, origin: Orig
     assert api.post("/api/v1/sources/999999/test").status_code == 404
 
 
+def _language(world: World, name: str) -> str | None:
+    with world.db.read() as tx:
+        return tx.session.scalars(select(Source.language).where(Source.name == name)).one()
+
+
+def test_the_page_sets_a_source_language_and_refuses_a_bad_one(
+    open_world: World, origin: Origin
+) -> None:
+    client = open_world.client("care_manager")
+    page = client.get("/sources?kind=rss").text
+    assert 'name="source_language"' in page
+    bad = _add(client, page, kind="rss", name="Вести", url=origin.url("/feed"),
+               source_language="mkd")  # fmt: skip
+    assert bad.status_code == 422
+    assert "language: &#39;mkd&#39; is not an ISO 639-1 code" in bad.text
+    assert 'value="mkd"' in bad.text  # kept for correcting
+    added = _add(client, page, kind="rss", name="Вести", url=origin.url("/feed"),
+                 source_language="mk")  # fmt: skip
+    assert added.status_code == 303, added.text
+    assert _language(open_world, "Вести") == "mk"
+    macedonian = client.get("/sources?kind=rss", headers={"Accept-Language": "mk"}).text
+    assert "Јазик на објавите" in macedonian and "Language of the posts" not in macedonian
+
+
+def test_the_api_sets_changes_and_clears_a_source_language(
+    open_world: World, origin: Origin
+) -> None:
+    api = open_world.client()
+    api.headers["Authorization"] = f"Bearer {open_world.token('care_manager')}"
+    feed = {"kind": "rss", "name": "Вести", "config": {"url": origin.url("/feed")}}
+    refused = api.post("/api/v1/sources", json={**feed, "language": "xx"})
+    assert refused.status_code == 422
+    assert refused.json()["detail"].startswith("language: 'xx' is not an ISO 639-1 code")
+    created = api.post("/api/v1/sources", json={**feed, "language": "mk"})
+    assert created.status_code == 201 and created.json()["language"] == "mk"
+    source_id = created.json()["id"]
+    assert [s["language"] for s in api.get("/api/v1/sources").json()] == ["mk"]
+    wrong = api.patch(f"/api/v1/sources/{source_id}", json={"language": "Macedonian"})
+    assert wrong.status_code == 422 and "'Macedonian'" in wrong.json()["detail"]
+    changed = api.patch(f"/api/v1/sources/{source_id}", json={"language": "SR"})
+    assert changed.status_code == 200 and changed.json()["language"] == "sr"
+    kept = api.patch(f"/api/v1/sources/{source_id}", json={"enabled": False})
+    assert kept.json()["language"] == "sr" and kept.json()["health"] == "disabled"
+    cleared = api.patch(f"/api/v1/sources/{source_id}", json={"language": None})
+    assert cleared.status_code == 200 and cleared.json()["language"] is None
+    assert api.patch("/api/v1/sources/999999", json={}).status_code == 404
+    viewer = open_world.client()
+    viewer.headers["Authorization"] = f"Bearer {open_world.token('care_viewer')}"
+    assert viewer.patch(f"/api/v1/sources/{source_id}", json={"language": "mk"}).status_code == 403
+    assert _language(open_world, "Вести") is None
+
+
 def test_chromium_adds_an_rss_source_and_tests_it(
     open_world: World, origin: Origin, db: Database
 ) -> None:

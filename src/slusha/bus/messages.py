@@ -16,10 +16,23 @@ class MessageVersionError(ValueError):
     """A message from a newer (or unknown) version of Slusha."""
 
 
-def post_message(post: Post | dict[str, Any], *, source_id: int | None = None) -> dict[str, Any]:
-    """The body that carries one raw post to the pipeline."""
+def post_message(
+    post: Post | dict[str, Any],
+    *,
+    source_id: int | None = None,
+    source_language: str | None = None,
+) -> dict[str, Any]:
+    """The body that carries one raw post to the pipeline.
+
+    ``source_language`` (the source's configured language, a hint for language detection)
+    rides in the envelope, not in the post: the post format is a contract. Bodies without it,
+    from older senders, read as "no source language".
+    """
     data = post.to_dict() if isinstance(post, Post) else post
-    return {"v": VERSION, "post": data, "source_id": source_id}
+    body: dict[str, Any] = {"v": VERSION, "post": data, "source_id": source_id}
+    if source_language is not None:
+        body["source_language"] = source_language
+    return body
 
 
 def post_msg_id(post: Post | dict[str, Any]) -> str | None:

@@ -31,6 +31,8 @@ from slusha.plugins.registry import Registry, build_registry
 from slusha.services import sources as services
 
 T = TypeVar("T")
+LIST_COLUMNS = ["name", "kind", "language", "health", "reason", "next_check_at", "last_ok_at",
+                "items_total"]  # fmt: skip
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, Any]:
@@ -88,6 +90,12 @@ def sources_group() -> None:
 @click.option("--set", "settings_", multiple=True, metavar="KEY=VALUE", help="A config field.")
 @click.option("--secret", multiple=True, metavar="KEY=VALUE", help="A secret config field.")
 @click.option("--interval", type=int, default=None, help="Seconds between checks.")
+@click.option(
+    "--language",
+    default=None,
+    metavar="CODE",
+    help="The language of the source's posts (ISO 639-1, such as mk): a hint for short posts.",
+)
 @click.option("--prompt-secrets", is_flag=True, help="Ask for every secret field not given.")
 def add_cmd(
     kind: str,
@@ -96,6 +104,7 @@ def add_cmd(
     settings_: tuple[str, ...],
     secret: tuple[str, ...],
     interval: int | None,
+    language: str | None,
     prompt_secrets: bool,
 ) -> None:
     """Add a source of KIND (see 'slusha plugins list'); for RSS: --url URL."""
@@ -123,6 +132,7 @@ def add_cmd(
         return await services.add_source(
             db, registry=registry, settings=settings, clock=clock, http=http, kind=kind,
             name=name, config=config, secrets=secrets, interval_seconds=interval,
+            language=language,
         )  # fmt: skip
 
     source = _run(settings, work)
@@ -143,7 +153,7 @@ def list_cmd(output_format: str) -> None:
             row["last_ok_at"] = (row["last_ok_at"] or "")[:19]
     emit_rows(
         rows,
-        columns=["name", "kind", "health", "reason", "next_check_at", "last_ok_at", "items_total"],
+        columns=LIST_COLUMNS,
         output_format=output_format,
         title="Sources",
     )

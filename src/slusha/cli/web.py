@@ -25,8 +25,10 @@ def build_web_app(runtime: Any) -> Any:
     from slusha.web.api.ingest import IngestSummary
     from slusha.web.app import create_app
 
-    async def submit(posts: list[Any], *, source_id: int) -> IngestSummary:
-        await submit_posts(runtime.bus, posts, source_id=source_id)
+    async def submit(
+        posts: list[Any], *, source_id: int, source_language: str | None = None
+    ) -> IngestSummary:
+        await submit_posts(runtime.bus, posts, source_id=source_id, source_language=source_language)
         return IngestSummary(accepted=len(posts))
 
     return create_app(

@@ -19,8 +19,13 @@ class Rejection:
 
 @dataclass(slots=True)
 class Incoming:
-    """One raw item with the place it came from (for error messages) and its source."""
+    """One raw item with the place it came from (for error messages) and its source.
+
+    ``source_language`` is the language the source is configured with (ISO 639-1), a hint
+    for language detection; it is not part of the post.
+    """
 
     data: dict[str, Any] | Post
     where: str
     source_id: int | None = None
+    source_language: str | None = None

@@ -68,7 +68,7 @@ def build_worker(runtime: Runtime, **kwargs: Any) -> Worker:
 async def run_connectors(runtime: Runtime, stop: asyncio.Event) -> None:
     """Poll due sources and supervise streams; fetched posts go on the bus, then the cursor."""
     from slusha.pipeline.backfill import backfill_for_event
-    from slusha.pipeline.ingest import submit_posts
+    from slusha.pipeline.ingest import source_sink
     from slusha.pipeline.scheduler import Scheduler
     from slusha.plugins.registry import build_registry
     from slusha.services.sources import build_http_client
@@ -77,11 +77,7 @@ async def run_connectors(runtime: Runtime, stop: asyncio.Event) -> None:
     for failure in getattr(registry, "failures", ()):
         log.error("plugin.load_failed", extra={"plugin": str(failure)})
     http = build_http_client(runtime.settings)
-
-    async def sink(source_id: int, posts: list[Any]) -> None:
-        # Returns only once the bus holds every post: the scheduler saves the cursor after this.
-        await submit_posts(runtime.bus, posts, source_id=source_id)
-
+    sink = source_sink(runtime.bus)
     scheduler = Scheduler(
         db=runtime.db,
         registry=registry,

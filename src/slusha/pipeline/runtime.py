@@ -6,6 +6,7 @@ import gc
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from slusha.bus.base import Bus, open_bus
 from slusha.clock import Clock, SystemClock
@@ -16,6 +17,9 @@ from slusha.pipeline.stages import EnricherLike, EnrichmentLike
 from slusha.pipeline.topics import TopicIndex
 from slusha.store import migrations
 from slusha.store.db import Database
+
+if TYPE_CHECKING:
+    from slusha.enrich.language import LanguageHints
 
 
 def open_database(settings: Settings, *, migrate: bool = True) -> Database:
@@ -71,9 +75,11 @@ class LazyEnricher:
         """Build the enricher now."""
         self.get()
 
-    def enrich(self, posts: Sequence[Post]) -> Sequence[EnrichmentLike]:
+    def enrich(
+        self, posts: Sequence[Post], hints: Sequence[LanguageHints | None] | None = None
+    ) -> Sequence[EnrichmentLike]:
         """Language and sentiment for a batch (see ``EnricherLike``)."""
-        return self.get().enrich(posts)
+        return self.get().enrich(posts, hints=hints)
 
 
 @dataclass

@@ -12,23 +12,20 @@ import asyncio
 import contextlib
 import logging
 import random
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from slusha.clock import Clock
 from slusha.config import Settings
-from slusha.domain.post import Post
 from slusha.errors import PermanentError, SlushaError, TransientError
 from slusha.plugins.api import FetchResult
 from slusha.plugins.net import HttpClient
 from slusha.plugins.registry import Registry
-from slusha.services.sources import LoadedSource, loaded_from_row, plugin_context
+from slusha.services.sources import LoadedSource, Sink, loaded_from_row, plugin_context
 from slusha.store import sources as store_sources
 from slusha.store.db import Database
 from slusha.store.posts import mark_deleted
 
-Sink = Callable[[int, list[Post]], Awaitable[None]]
 MAX_DELAY_SECONDS = 24 * 3600.0
 MIN_DELAY_SECONDS = 10.0
 LEASE_SECONDS = 600.0
@@ -185,7 +182,7 @@ class Scheduler:
             return outcome
         if result.posts:
             # The sink publishes; only after it returns is the cursor moved past these posts.
-            await self.sink(source.id, result.posts)
+            await self.sink(source.id, result.posts, source_language=source.language)
         return self._record_success(source, result)
 
     def _record_success(self, source: LoadedSource, result: FetchResult) -> SourceOutcome:
@@ -250,7 +247,7 @@ class Scheduler:
                 async with contextlib.aclosing(stream) as batches:
                     async for batch in batches:
                         if batch.posts:
-                            await self.sink(source.id, batch.posts)
+                            await self.sink(source.id, batch.posts, source_language=source.language)
                         self._record_success(
                             source, FetchResult(batch.posts, batch.cursor, batch.deleted_ids)
                         )

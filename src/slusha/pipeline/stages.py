@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from slusha.domain.ingest import Incoming, Rejection
 from slusha.domain.post import Post, PostFormatError, parse_post
 from slusha.pipeline.topics import TopicIndex
 from slusha.store.posts import PostRecord
+
+if TYPE_CHECKING:
+    from slusha.enrich.language import LanguageHints
 
 
 class SentimentLike(Protocol):
@@ -27,16 +30,31 @@ class EnrichmentLike(Protocol):
 
 
 class EnricherLike(Protocol):
-    """What the enrich stage needs: language and sentiment for a batch of posts."""
+    """What the enrich stage needs: language and sentiment for a batch of posts.
 
-    def enrich(self, posts: Sequence[Post]) -> Sequence[EnrichmentLike]: ...
+    ``hints[i]`` is what else is known about the language of post ``i`` (here: its source's
+    language); the stage passes ``hints`` only when some post has one, so an enricher that
+    takes no hints still works for sources without a language.
+    """
+
+    def enrich(
+        self, posts: Sequence[Post], hints: Sequence[LanguageHints | None] | None = None
+    ) -> Sequence[EnrichmentLike]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Where a post came from: its source, and the language that source is configured with."""
+
+    source_id: int | None = None
+    language: str | None = None
 
 
 @dataclass(slots=True)
 class Normalised:
     """The result of the normalise and dedupe stages."""
 
-    posts: list[tuple[Post, int | None]] = field(default_factory=list)
+    posts: list[tuple[Post, Origin]] = field(default_factory=list)
     rejected: list[Rejection] = field(default_factory=list)
     repeated: int = 0  # the same (network, id) twice in one batch
 
@@ -53,37 +71,54 @@ def normalise(items: Iterable[Incoming]) -> Normalised:
                 Rejection(item.where, exc.reason, network if isinstance(network, str) else None)
             )
             continue
-        out.posts.append((post, item.source_id))
+        out.posts.append((post, Origin(item.source_id, item.source_language)))
     return out
 
 
 def dedupe(batch: Normalised) -> Normalised:
     """Keep the last version of each (network, id) in the batch (it carries the newest edit)."""
-    latest: dict[tuple[str, str], tuple[Post, int | None]] = {}
-    for post, source_id in batch.posts:
-        latest[(post.network, post.id)] = (post, source_id)
+    latest: dict[tuple[str, str], tuple[Post, Origin]] = {}
+    for post, origin in batch.posts:
+        latest[(post.network, post.id)] = (post, origin)
     batch.repeated += len(batch.posts) - len(latest)
     batch.posts = list(latest.values())
     return batch
 
 
-def match(batch: Normalised, *, topics: TopicIndex) -> list[tuple[Post, int | None, list[int]]]:
+def match(batch: Normalised, *, topics: TopicIndex) -> list[tuple[Post, Origin, list[int]]]:
     """The topics each post matches (the post is normalised once for all topics)."""
-    return [(post, source_id, topics.match(post)) for post, source_id in batch.posts]
+    return [(post, origin, topics.match(post)) for post, origin in batch.posts]
+
+
+def enrich_posts(
+    kept: Sequence[tuple[Post, Origin, list[int]]], enricher: EnricherLike
+) -> list[EnrichmentLike]:
+    """Language and sentiment of each post; a source's language goes to the enricher as a hint."""
+    if not kept:
+        return []
+    posts = [post for post, _o, _t in kept]
+    languages = [origin.language for _p, origin, _t in kept]
+    if not any(languages):
+        return list(enricher.enrich(posts))
+    # Imported here: only a process that enriches loads the enrich package (and numpy).
+    from slusha.enrich.language import LanguageHints
+
+    hints = [LanguageHints(source=lang) if lang else None for lang in languages]
+    return list(enricher.enrich(posts, hints=hints))
 
 
 def enrich_and_route(
-    matched: Sequence[tuple[Post, int | None, list[int]]],
+    matched: Sequence[tuple[Post, Origin, list[int]]],
     *,
     topics: TopicIndex,
     enricher: EnricherLike,
     keep_unmatched: bool,
 ) -> list[PostRecord]:
     """Language and sentiment for the posts worth keeping, then their routes to teams."""
-    kept = [(p, s, t) for p, s, t in matched if t or keep_unmatched]
-    enrichments = enricher.enrich([p for p, _s, _t in kept]) if kept else []
+    kept = [(p, o, t) for p, o, t in matched if t or keep_unmatched]
+    enrichments = enrich_posts(kept, enricher)
     records = []
-    for (post, source_id, topic_ids), extra in zip(kept, enrichments, strict=True):
+    for (post, origin, topic_ids), extra in zip(kept, enrichments, strict=True):
         sentiment = extra.sentiment
         records.append(
             PostRecord(
@@ -92,7 +127,7 @@ def enrich_and_route(
                 sentiment=sentiment.label if sentiment else None,
                 sentiment_score=round(float(sentiment.score), 4) if sentiment else None,
                 routes=topics.route(topic_ids, post),
-                source_id=source_id,
+                source_id=origin.source_id,
             )
         )
     return records

@@ -153,11 +153,13 @@ def _decode(messages: list[Message]) -> tuple[list[Incoming], list[tuple[Message
             continue
         post = data.get("post")
         source_id = data.get("source_id")
+        language = data.get("source_language")
         good.append(
             Incoming(
                 data=post if isinstance(post, dict) else {"_invalid": post},
                 where=f"message {index}",
                 source_id=source_id if isinstance(source_id, int) else None,
+                source_language=language if isinstance(language, str) and language else None,
             )
         )
     return good, bad

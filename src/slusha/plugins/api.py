@@ -192,7 +192,10 @@ class Notifier:
 
 @dataclass(frozen=True)
 class IngestKey:
-    """The credentials of one enabled webhook source (decrypted), as the ingest router needs."""
+    """The credentials of one enabled webhook source (decrypted), as the ingest router needs.
+
+    ``language`` is the source's language (ISO 639-1), sent on with its posts as a hint.
+    """
 
     source_id: int
     source_name: str
@@ -200,3 +203,4 @@ class IngestKey:
     api_token: str | None = None
     max_body_bytes: int = 1024 * 1024
     replay_window_seconds: int = 300
+    language: str | None = None

@@ -5,15 +5,16 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, ValidationError
 
 from slusha.clock import Clock
 from slusha.config import Settings
+from slusha.domain.languages import check_language
 from slusha.domain.post import Post
 from slusha.errors import ConfigError, Conflict, InputError, NotFound, SlushaError
 from slusha.plugins.addresses import AddressPolicy
@@ -35,10 +36,17 @@ from slusha.store.audit import record_action
 from slusha.store.db import Database
 from slusha.store.schema import Source
 
-Sink = Callable[[int, list[Post]], Awaitable[None]]
 STALE_AFTER_INTERVALS = 50
 STALE_MIN_SECONDS = 7 * 24 * 3600
 log = logging.getLogger("slusha.sources")
+
+
+class Sink(Protocol):
+    """Takes a source's posts to the pipeline, with the source's language (None when unset)."""
+
+    async def __call__(
+        self, source_id: int, posts: list[Post], *, source_language: str | None = None
+    ) -> None: ...
 
 
 def build_http_client(
@@ -120,12 +128,18 @@ async def add_source(
     config: dict[str, Any],
     secrets: dict[str, Any] | None = None,
     interval_seconds: int | None = None,
+    language: str | None = None,
     actor: str = "cli",
 ) -> Source:
-    """Add a source: config validated, user-given URLs SSRF-checked, secrets encrypted, audited."""
+    """Add a source: config validated, user-given URLs SSRF-checked, secrets encrypted, audited.
+
+    ``language`` (ISO 639-1, optional) is the language the source's posts are written in: it
+    travels with them to language detection as a hint for short posts.
+    """
     name = " ".join(name.split())
     if not name:
         raise InputError("a source needs a name (--name)")
+    language = check_language(language)
     connector = registry.connector(kind)
     model, plain, secret_values = validate_config(connector, {**config, **(secrets or {})})
     for url in connector.urls(model):
@@ -145,7 +159,11 @@ async def add_source(
             secrets=token,
             interval_seconds=interval_seconds,
             now=now,
+            language=language,
         )
+        details = {"name": name, "kind": kind, "config": plain, "secrets": sorted(secret_values)}
+        if language is not None:
+            details["language"] = language
         record_action(
             tx.session,
             at=now,
@@ -153,7 +171,7 @@ async def add_source(
             action="source.add",
             target_type="source",
             target_id=source.id,
-            details={"name": name, "kind": kind, "config": plain, "secrets": sorted(secret_values)},
+            details=details,
         )
     return source
 
@@ -180,9 +198,35 @@ def set_source_enabled(
     return source
 
 
+def set_source_language(
+    db: Database, *, name: str | int, language: str | None, clock: Clock, actor: str = "cli"
+) -> Source:
+    """Set the language of a source's posts (ISO 639-1), or clear it with None (audited)."""
+    code = check_language(language)
+    now = clock.now()
+    with db.transaction() as tx:
+        source = store_sources.get_source(tx.session, name_or_id=name)
+        if source is None:
+            raise NotFound(f"no source named {name!r} (see 'slusha sources list')")
+        store_sources.set_language(tx.session, source_id=source.id, language=code, now=now)
+        record_action(
+            tx.session,
+            at=now,
+            actor=actor,
+            action="source.language",
+            target_type="source",
+            target_id=source.id,
+            details={"name": source.name, "language": code},
+        )
+    return source
+
+
 @dataclass
 class LoadedSource:
-    """A source ready to run: its connector and validated config (secrets decrypted)."""
+    """A source ready to run: its connector and validated config (secrets decrypted).
+
+    ``language`` is the language its posts are written in, when the source names one.
+    """
 
     id: int
     name: str
@@ -191,6 +235,7 @@ class LoadedSource:
     config: Any
     cursor: dict[str, Any] | None
     interval_seconds: int
+    language: str | None = None
 
 
 def load_source(
@@ -210,6 +255,7 @@ def loaded_from_row(source: Source, *, registry: Registry, settings: Settings) -
     secrets = SecretBox.from_settings(settings).decrypt(source.secrets) if source.secrets else {}
     try:
         model, _plain, _secrets = validate_config(connector, {**(source.config or {}), **secrets})
+        language = check_language(source.language)
     except InputError as exc:
         # Stored config that no longer validates (a plugin upgrade, a hand edit) needs an operator.
         raise ConfigError(f"source {source.name!r}: {exc}") from None
@@ -221,6 +267,7 @@ def loaded_from_row(source: Source, *, registry: Registry, settings: Settings) -
         config=model,
         cursor=dict(source.cursor) if source.cursor else None,
         interval_seconds=source.interval_seconds or connector.default_interval_seconds,
+        language=language,
     )
 
 
@@ -275,6 +322,7 @@ class SourceView:
     last_item_at: datetime | None
     items_total: int
     interval_seconds: int | None
+    language: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -334,6 +382,7 @@ def list_sources(db: Database, *, registry: Registry, clock: Clock) -> list[Sour
                     last_item_at=source.last_item_at,
                     items_total=source.items_total,
                     interval_seconds=source.interval_seconds or default_interval,
+                    language=source.language,
                     config=dict(source.config or {}),
                 )
             )
@@ -447,7 +496,7 @@ async def backfill_topic(
             continue
         posts = posts[:limit]
         if posts:
-            await sink(source.id, posts)
+            await sink(source.id, posts, source_language=source.language)
         report.posts_by_source[source.name] = len(posts)
     return report
 
@@ -471,6 +520,7 @@ def load_ingest_keys(db: Database, *, registry: Registry, settings: Settings) ->
                     api_token=reveal(config.api_token) or None,
                     max_body_bytes=config.max_body_bytes,
                     replay_window_seconds=config.replay_window_seconds,
+                    language=loaded.language,
                 )
             )
     return keys

@@ -132,6 +132,7 @@ class Source(Base):
     cursor: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     interval_seconds: Mapped[int | None] = mapped_column(Integer)
+    language: Mapped[str | None] = mapped_column(String(10))  # ISO 639-1; a detection hint (0007)
     next_check_at: Mapped[datetime | None] = mapped_column(index=True)
     error_streak: Mapped[int] = mapped_column(Integer, default=0)
     last_error_code: Mapped[str | None] = mapped_column(String(50))

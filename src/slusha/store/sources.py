@@ -22,6 +22,7 @@ def add_source(
     interval_seconds: int | None,
     now: datetime,
     enabled: bool = True,
+    language: str | None = None,
 ) -> Source:
     """Insert a source, due at once."""
     source = Source(
@@ -32,6 +33,7 @@ def add_source(
         cursor=None,
         enabled=enabled,
         interval_seconds=interval_seconds,
+        language=language,
         next_check_at=now,
         error_streak=0,
         is_healthy=True,
@@ -177,6 +179,14 @@ def set_enabled(session: Session, *, source_id: int, enabled: bool, now: datetim
     if enabled:
         source.next_check_at = now
     source.updated_at = now
+
+
+def set_language(session: Session, *, source_id: int, language: str | None, now: datetime) -> None:
+    """Set or clear the language a source's posts are written in."""
+    source = session.get(Source, source_id)
+    if source is not None:
+        source.language = language
+        source.updated_at = now
 
 
 def save_cursor(

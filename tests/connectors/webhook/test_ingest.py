@@ -34,9 +34,13 @@ class Receiver:
 
     def __init__(self) -> None:
         self.batches: list[tuple[int, list[Post]]] = []
+        self.languages: list[str | None] = []
 
-    async def __call__(self, posts: list[Post], *, source_id: int) -> IngestSummary:
+    async def __call__(
+        self, posts: list[Post], *, source_id: int, source_language: str | None = None
+    ) -> IngestSummary:
         self.batches.append((source_id, posts))
+        self.languages.append(source_language)
         return IngestSummary(accepted=len(posts))
 
 
@@ -46,7 +50,7 @@ def server() -> Iterator[tuple[str, Receiver]]:
 
     async def keys() -> list[IngestKey]:
         return [IngestKey(source_id=7, source_name="crm", signing_secret=SECRET,
-                          api_token=TOKEN, max_body_bytes=64 * 1024)]  # fmt: skip
+                          api_token=TOKEN, max_body_bytes=64 * 1024, language="mk")]  # fmt: skip
 
     app = FastAPI()
     app.include_router(create_ingest_router(submit=receiver, keys=keys, clock=FrozenClock(NOW)))
@@ -72,7 +76,7 @@ def test_signed_request_is_accepted_and_bad_items_rejected_by_index(server: Any)
     assert data["rejected"] == [{"index": 2, "reason": "missing required key: created_at",
                                  "key": "created_at"}]  # fmt: skip
     ((source_id, posts),) = receiver.batches
-    assert source_id == 7
+    assert source_id == 7 and receiver.languages == ["mk"]  # the source's language goes along
     assert [p.id for p in posts] == ["crm-4711", "form-12"]
     assert posts[1].network == "webhook"
     assert posts[0].extra == {"ticket": "T-4711"}

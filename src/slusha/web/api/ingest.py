@@ -41,7 +41,9 @@ class IngestSummary:
 class Submit(Protocol):
     """Hands validated posts to the pipeline; returns what it did with them."""
 
-    def __call__(self, posts: list[Post], *, source_id: int) -> Awaitable[IngestSummary]: ...
+    def __call__(
+        self, posts: list[Post], *, source_id: int, source_language: str | None = None
+    ) -> Awaitable[IngestSummary]: ...
 
 
 KeyLoader = Callable[[], Awaitable[Sequence[IngestKey]]]
@@ -162,7 +164,9 @@ def create_ingest_router(
             return _error(400, str(exc))
         summary = IngestSummary()
         if parsed.posts:
-            summary = await submit(parsed.posts, source_id=key.source_id)
+            summary = await submit(
+                parsed.posts, source_id=key.source_id, source_language=key.language
+            )
         rejected = [*parsed.rejected, *summary.rejected]
         status = 202 if parsed.posts or not rejected else 422
         return JSONResponse(

@@ -150,6 +150,7 @@ class SourceRead(BaseModel):
     last_item_at: datetime | None
     items_total: int
     interval_seconds: int | None
+    language: str | None = None
 
 
 class TeamRead(BaseModel):

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
 
+from slusha.errors import NotFound
 from slusha.services import sources as services
 from slusha.services.access import require
 from slusha.services.source_forms import connector_forms
@@ -21,6 +22,10 @@ from slusha.web.problems import PROBLEM_RESPONSES
 from slusha.web.state import WebState
 
 router = APIRouter(tags=["sources"], responses=PROBLEM_RESPONSES)
+LANGUAGE_HELP = (
+    "The language the source's posts are written in, as an ISO 639-1 code (such as mk): "
+    "a hint that helps language detection with short posts."
+)
 
 
 class SettingFieldRead(BaseModel):
@@ -47,10 +52,16 @@ class SourceCreate(Strict):
     config: dict[str, Any] = Field(default_factory=dict)
     secrets: dict[str, Any] = Field(default_factory=dict, description="Encrypted at rest.")
     interval_seconds: int | None = Field(None, ge=10, le=7 * 86400)
+    language: str | None = Field(None, max_length=40, description=LANGUAGE_HELP)
 
 
 class SourceUpdate(Strict):
-    enabled: bool
+    enabled: bool | None = None
+    language: str | None = Field(
+        None,
+        max_length=40,
+        description=LANGUAGE_HELP + " Send null or an empty string to clear it.",
+    )
 
 
 class SourceTestRead(BaseModel):
@@ -68,7 +79,10 @@ def source_rows(state: WebState, caller: Caller) -> list[dict[str, Any]]:
 
 
 def _row(state: WebState, caller: Caller, source_id: int) -> dict[str, Any]:
-    return next(r for r in source_rows(state, caller) if r["id"] == source_id)
+    row = next((r for r in source_rows(state, caller) if r["id"] == source_id), None)
+    if row is None:
+        raise NotFound(f"no source with id {source_id}")
+    return row
 
 
 async def add(state: WebState, caller: Caller, body: SourceCreate) -> int:
@@ -79,7 +93,8 @@ async def add(state: WebState, caller: Caller, body: SourceCreate) -> int:
         source = await services.add_source(
             state.db, registry=state.registry, settings=state.settings, clock=state.clock,
             http=http, kind=body.kind, name=body.name, config=body.config, secrets=body.secrets,
-            interval_seconds=body.interval_seconds, actor=caller.principal.username,
+            interval_seconds=body.interval_seconds, language=body.language,
+            actor=caller.principal.username,
         )  # fmt: skip
     return source.id
 
@@ -103,6 +118,15 @@ def set_enabled(state: WebState, caller: Caller, source_id: int, enabled: bool) 
     require(caller.principal, "sources.write")
     services.set_source_enabled(
         state.db, name=source_id, enabled=enabled, clock=state.clock,
+        actor=caller.principal.username,
+    )  # fmt: skip
+
+
+def set_language(state: WebState, caller: Caller, source_id: int, language: str | None) -> None:
+    """Set or clear the language of a source's posts, as ``caller``."""
+    require(caller.principal, "sources.write")
+    services.set_source_language(
+        state.db, name=source_id, language=language, clock=state.clock,
         actor=caller.principal.username,
     )  # fmt: skip
 
@@ -135,14 +159,21 @@ async def post_source(
     return _row(state, caller, source_id)
 
 
-@router.patch("/sources/{source_id}", response_model=SourceRead, summary="Enable or disable")
+@router.patch(
+    "/sources/{source_id}", response_model=SourceRead,
+    summary="Enable or disable; set or clear the language",
+)  # fmt: skip
 def patch_source(
     source_id: Id,
     body: SourceUpdate,
     caller: Caller = Depends(checked_caller),
     state: WebState = Depends(web_state),
 ) -> dict[str, Any]:
-    set_enabled(state, caller, source_id, body.enabled)
+    require(caller.principal, "sources.write")
+    if "language" in body.model_fields_set:
+        set_language(state, caller, source_id, body.language)
+    if body.enabled is not None:
+        set_enabled(state, caller, source_id, body.enabled)
     return _row(state, caller, source_id)
 
 

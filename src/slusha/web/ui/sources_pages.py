@@ -54,7 +54,7 @@ def sources_page(
 
 
 def _text_values(form: Any, chosen: ConnectorForm) -> dict[str, str]:
-    wanted = {"name", "interval_seconds"} | {f.name for f in chosen.fields}
+    wanted = {"name", "interval_seconds", "source_language"} | {f.name for f in chosen.fields}
     values = {}
     for key in wanted:
         value = form.get(key)
@@ -81,6 +81,7 @@ async def add_source(
         body = api.SourceCreate(
             kind=kind, name=values.get("name", ""), config=config, secrets=secrets,
             interval_seconds=int(interval) if interval.isdigit() else None,
+            language=values.get("source_language", "").strip() or None,
         )  # fmt: skip
         await api.add(state, caller, body)
     except Forbidden:
