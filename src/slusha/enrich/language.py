@@ -21,17 +21,10 @@ from dataclasses import dataclass
 import lingua
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
+from slusha.domain.languages import EUROPE, WORLD
+from slusha.enrich.words import WordLanguages, words_of
 from slusha.errors import ConfigError
 
-EUROPE: tuple[str, ...] = (
-    "sq", "hy", "az", "eu", "be", "bs", "bg", "ca", "hr", "cs", "da", "nl", "en", "et", "fi",
-    "fr", "ka", "de", "el", "hu", "is", "ga", "it", "lv", "lt", "mk", "nb", "nn", "pl", "pt",
-    "ro", "ru", "sr", "sk", "sl", "es", "sv", "tr", "uk", "cy",
-)  # fmt: skip
-WORLD: tuple[str, ...] = (
-    "ar", "bn", "zh", "fa", "gu", "he", "hi", "id", "ja", "kk", "ko", "ms", "mr", "pa", "sw",
-    "tl", "ta", "te", "th", "ur", "vi",
-)  # fmt: skip
 DEFAULT_LANGUAGES: tuple[str, ...] = EUROPE + WORLD
 DEFAULT_MIN_CONFIDENCE = 0.6
 # Languages so close that a tag of one on a text of another is not "confidently wrong".
@@ -173,8 +166,11 @@ class LanguageDetector:
     three things (measured in ``bench/enrich.py``): lingua's fast (trigram) mode settles most
     texts and only the unsure ones are scored again in its accurate mode, and then only among
     the ``accurate_candidates`` likeliest languages of the fast pass (the others are too far
-    behind to win; the cost of lingua grows with the number of languages); identical texts are
-    scored once (within a batch and across the last ``cache_size`` texts: reposts, retweets).
+    behind to win; the cost of lingua grows with the number of languages); a text whose words
+    were mostly seen before is scored in the fast pass only against the few languages those
+    words were confidently read in (``self.words``, up to ``word_memory`` words, learnt from
+    texts scored against every language); identical texts are scored once (within a batch and
+    across the last ``cache_size`` texts: reposts, retweets).
     """
 
     def __init__(
@@ -191,6 +187,9 @@ class LanguageDetector:
         accurate_candidates: int | None = 8,
         cache_size: int = 20_000,
         max_chars: int = 5000,
+        word_memory: int = 100_000,
+        learn_confidence: float = 0.9,
+        narrowed_confidence: float = 0.995,
     ) -> None:
         if not languages:
             raise ConfigError("language detection needs at least one language")
@@ -205,6 +204,9 @@ class LanguageDetector:
         self.accurate_candidates = accurate_candidates
         self.cache_size = cache_size
         self.max_chars = max_chars
+        self.learn_confidence = learn_confidence
+        self.narrowed_confidence = narrowed_confidence
+        self.words = WordLanguages(size=word_memory)
         _codes(sorted(self.languages))  # fail early on an unknown code
         self._detectors: dict[tuple[frozenset[str], bool], lingua.LanguageDetector] = {}
         self._cache: dict[_Key, Detection] = {}
@@ -307,16 +309,27 @@ class LanguageDetector:
         return [r if r is not None else Detection(None, 0.0, "empty") for r in results]
 
     def _score(self, script: str, langs: frozenset[str], items: list[_Item]) -> None:
-        """Set ``item.detection``: lingua's fast pass, then its accurate one where unsure."""
+        """Set ``item.detection``: lingua's fast pass, then its accurate one where unsure.
+
+        The fast pass scores a text only against the languages its known words vote for
+        (``self.words``) when there are any, else against every language of its script; the
+        texts scored against every language and found with confidence teach ``self.words``.
+        """
         unsure = items
         if self.fast_confidence is not None:
             unsure = []
-            fast = self._lingua(langs, True, [item.text for item in items])
-            for item, scores in zip(items, fast, strict=True):
-                item.scores = scores
-                item.detection = self._decide(item.text, item.letters, script, scores, item.hints)
-                if item.detection.confidence < self.fast_confidence:
-                    unsure.append(item)
+            for group, members in self._fast_groups(script, langs, items).items():
+                fast = self._lingua(group, True, [item.text for item in members])
+                for item, scores in zip(members, fast, strict=True):
+                    item.scores = scores
+                    item.detection = self._decide(
+                        item.text, item.letters, script, scores, item.hints
+                    )
+                    # Fewer languages leave less to share the probability: a narrowed fast
+                    # pass must be surer to skip the accurate one.
+                    sure = self.narrowed_confidence if item.narrowed else self.fast_confidence
+                    if item.detection.confidence < sure:
+                        unsure.append(item)
         # The accurate pass, grouped by the languages still in the running.
         groups: dict[frozenset[str], list[_Item]] = {}
         for item in unsure:
@@ -325,9 +338,47 @@ class LanguageDetector:
             accurate = self._lingua(candidates, False, [item.text for item in members])
             for item, scores in zip(members, accurate, strict=True):
                 item.detection = self._decide(item.text, item.letters, script, scores, item.hints)
+        for item in items:
+            found = item.detection
+            if item.narrowed is not None and found is not None:
+                item.detection = Detection(found.lang, found.confidence, found.method + "+words")
+            elif (
+                item.words
+                and found is not None
+                and found.lang is not None
+                and found.method.startswith("lingua")
+                and "+hints" not in found.method
+                and found.confidence >= self.learn_confidence
+                and item.letters >= self.short_text_letters
+            ):
+                self.words.learn(item.words, found.lang, _rivals(item.scores, found.lang))
+
+    def _fast_groups(
+        self, script: str, langs: frozenset[str], items: list[_Item]
+    ) -> dict[frozenset[str], list[_Item]]:
+        """Texts grouped by the languages their fast pass scores: word votes, else all."""
+        groups: dict[frozenset[str], list[_Item]] = {}
+        if self.words.size <= 0 or len(langs) <= _NARROW_ABOVE:
+            groups[langs] = items
+            return groups
+        for item in items:
+            item.words = words_of(item.text)
+            voted = self.words.candidates(item.words)
+            chosen = langs
+            if voted is not None:
+                wanted = set(voted).union(*(_group(code) for code in voted))
+                wanted.update(code for code in item.hints if code)
+                narrowed = frozenset(wanted & langs)
+                if len(narrowed) >= 2:  # one language alone would be "sure" by construction
+                    chosen = narrowed
+                    item.narrowed = chosen
+            groups.setdefault(chosen, []).append(item)
+        return groups
 
     def _candidates(self, langs: frozenset[str], script: str, item: _Item) -> frozenset[str]:
         """The languages an unsure text is scored against again: the fast pass's best few."""
+        if item.narrowed is not None:  # already few; one set for many texts keeps lingua parallel
+            return item.narrowed
         limit = self.accurate_candidates
         if limit is None or item.scores is None or len(langs) <= limit:
             return langs
@@ -398,6 +449,7 @@ _Hints = tuple[str | None, str | None, str | None]  # network, author, source (n
 _Key = tuple[str, _Hints]
 _NO_HINTS: _Hints = (None, None, None)
 _MAX_DETECTORS = 2048
+_NARROW_ABOVE = 12  # scripts with more languages than this are narrowed by word votes
 _MAX_CACHED_CHARS = 1000  # reposts and retweets are short; long texts rarely repeat
 _CODE: dict[lingua.Language, str] = {
     language: language.iso_code_639_1.name.lower() for language in lingua.Language.all()
@@ -414,6 +466,9 @@ class _Item:
     indices: list[int]
     scores: dict[str, float] | None = None  # of the fast pass
     detection: Detection | None = None
+    words: tuple[str, ...] = ()
+    # The languages its words voted for, when it was scored against those rather than all.
+    narrowed: frozenset[str] | None = None
 
 
 def _hint_codes(hints: LanguageHints | None) -> _Hints:
@@ -431,6 +486,15 @@ _GROUP_OF: dict[str, frozenset[str]] = {code: group for group in COMPATIBLE for 
 
 def _group(code: str) -> frozenset[str]:
     return _GROUP_OF.get(code) or frozenset({code})
+
+
+def _rivals(scores: dict[str, float] | None, lang: str, count: int = 3) -> list[str]:
+    """The ``count`` best-scored languages outside ``lang``'s group."""
+    if not scores:
+        return []
+    group = _group(lang)
+    others = [code for code in scores if code not in group]
+    return heapq.nlargest(count, others, key=scores.__getitem__)
 
 
 def _best(scores: dict[str, float]) -> tuple[str | None, float]:

@@ -1,0 +1,114 @@
+"""The word-language memory that narrows lingua's fast pass: what it learns, when it narrows."""
+
+from __future__ import annotations
+
+from slusha.enrich import LanguageDetector
+from slusha.enrich.words import WordLanguages, words_of
+
+ENGLISH = [
+    "The delivery was late again and nobody from support answered my messages today.",
+    "I love the new phone, the camera is great and the battery lasts all day long.",
+    "Why is the app down again? I have been waiting for my refund for two weeks now.",
+    "Thanks for the quick answer, the order arrived this morning and everything works.",
+    "The price went up again this month and the service is still as slow as it was.",
+    "My order is late, the support team is not answering and the app keeps crashing.",
+]
+SPANISH = [
+    "El pedido llegó tarde otra vez y nadie del servicio respondió a mis mensajes hoy.",
+    "Me encanta el nuevo teléfono, la cámara es muy buena y la batería dura todo el día.",
+    "¿Por qué la aplicación no funciona otra vez? Llevo dos semanas esperando mi reembolso.",
+    "Gracias por la respuesta rápida, el pedido llegó esta mañana y todo funciona bien.",
+]
+
+
+def test_words_are_distinct_lower_case_and_at_least_two_letters() -> None:
+    assert words_of("The THE the a 42 ok, Ok! ѓубре_x") == ("the", "ok", "ѓубре")
+
+
+def test_candidates_need_enough_known_words() -> None:
+    memory = WordLanguages(min_known=3, min_known_share=0.6)
+    memory.learn(("the", "order", "late"), "en")
+    assert memory.candidates(("the", "order")) is None  # too few words
+    assert memory.candidates(("the", "order", "late", "x1", "x2", "x3")) is None  # half unknown
+    assert memory.candidates(("the", "order", "late", "again")) == ["en"]  # no rivals seen
+
+
+def test_candidates_are_the_best_language_and_its_rivals() -> None:
+    memory = WordLanguages(rivals=2)
+    for words, lang, rivals in [
+        (("de", "la", "que", "pedido"), "es", ("pt", "gl")),
+        (("de", "la", "que", "pedido"), "es", ("pt", "it")),
+        (("de", "la", "que", "pedido"), "es", ("it", "ca")),
+        (("de", "la", "que"), "pt", ("es",)),
+        (("de", "la"), "fr", ("it",)),
+    ]:
+        memory.learn(words, lang, rivals)
+    # "es" holds every known word; its two rivals most often seen follow it.
+    assert memory.candidates(("de", "la", "que", "pedido")) == ["es", "pt", "it"]
+
+
+def test_mixed_language_texts_are_not_narrowed() -> None:
+    memory = WordLanguages()
+    memory.learn(("canon", "camera", "will", "not"), "en")
+    memory.learn(("neće", "vas", "razočarati"), "hr")
+    # Half the words are English, half Croatian: no language holds 80 % of them.
+    assert memory.candidates(("canon", "camera", "neće", "vas", "razočarati")) is None
+
+
+def test_memory_is_bounded() -> None:
+    memory = WordLanguages(size=10)
+    memory.learn((f"w{i}x" for i in range(25)), "en")
+    assert 0 < len(memory) <= 10
+    memory.clear()
+    assert len(memory) == 0
+    off = WordLanguages(size=0)
+    off.learn(("the", "order", "late"), "en")
+    assert len(off) == 0
+
+
+def test_detector_learns_from_full_scorings_then_narrows_known_texts() -> None:
+    detector = LanguageDetector()
+    first = detector.detect_many(ENGLISH + SPANISH)
+    assert [d.lang for d in first] == ["en"] * len(ENGLISH) + ["es"] * len(SPANISH)
+    assert not any("+words" in d.method for d in first)
+    assert len(detector.words) > 50
+    known = detector.detect_many(
+        [
+            "The support team answered my messages and the refund arrived this morning.",
+            "El servicio respondió rápido y el reembolso llegó esta mañana, gracias.",
+        ]
+    )
+    assert [d.lang for d in known] == ["en", "es"]
+    assert all(d.method.endswith("+words") for d in known)
+    # Narrowed texts do not teach the memory (only full scorings do).
+    before = len(detector.words)
+    detector.detect("The app answered my refund messages and the order arrived again.")
+    assert len(detector.words) == before
+
+
+def test_a_language_the_memory_never_saw_is_still_found() -> None:
+    detector = LanguageDetector()
+    detector.detect_many(ENGLISH + SPANISH)
+    # Catalan shares words with Spanish ("el", "la", "de") but its own words are unknown,
+    # so it is scored against every language.
+    catalan = "El servei és molt lent i ningú no respon els missatges que envio cada setmana."
+    found = detector.detect(catalan)
+    assert found.lang == "ca"
+    assert "+words" not in found.method
+
+
+def test_word_memory_can_be_switched_off() -> None:
+    detector = LanguageDetector(word_memory=0)
+    detector.detect_many(ENGLISH)
+    assert len(detector.words) == 0
+    found = detector.detect("The support team answered my messages and the refund arrived.")
+    assert found.lang == "en"
+    assert "+words" not in found.method
+
+
+def test_narrowed_sets_keep_the_best_languages_usual_rivals() -> None:
+    memory = WordLanguages()
+    memory.learn(("the", "order", "late"), "en", rivals=("nl", "tl", "da"))
+    memory.learn(("the", "price"), "en", rivals=("nl", "fr"))
+    # Most often first; ties in the order first seen.
+    assert memory.candidates(("the", "order", "late", "price")) == ["en", "nl", "tl", "da", "fr"]
