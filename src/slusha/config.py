@@ -18,6 +18,12 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from slusha.errors import ConfigError
 
 ENV_PREFIX = "SLUSHA_"
+# Every language lingua-language-detector 2.1 knows: what detection may be restricted to.
+DETECTABLE_LANGUAGES: frozenset[str] = frozenset(
+    """af ar az be bg bn bs ca cs cy da de el en eo es et eu fa fi fr ga gu he hi hr hu hy id is it
+    ja ka kk ko la lg lt lv mi mk mn mr ms nb nl nn pa pl pt ro ru sk sl sn so sq sr st sv sw ta te
+    th tl tn tr ts uk ur vi xh yo zh zu""".split()  # noqa: SIM905
+)
 
 
 class Settings(BaseSettings):
@@ -63,6 +69,30 @@ class Settings(BaseSettings):
     allow_private_networks: bool = Field(
         False,
         description="Let sources and webhooks reach loopback, private and link-local addresses.",
+    )
+
+    detect_languages: str = Field(
+        "",
+        description=(
+            "Languages that language detection chooses from (comma-separated ISO 639-1 codes); "
+            "empty: the languages of Europe and the most used worldwide (61)."
+        ),
+    )
+    language_min_confidence: float = Field(
+        0.6, ge=0.0, le=1.0, description="Below this confidence a post's language is left unset."
+    )
+    language_word_memory: int = Field(
+        100_000,
+        ge=0,
+        le=10_000_000,
+        description="Words whose languages detection remembers to narrow its work (0: off).",
+    )
+    sentiment_model: str | None = Field(
+        None,
+        description=(
+            "Sentiment model to use instead of the shipped one: a .npz file trained by "
+            "python -m slusha.enrich.train, or an ONNX model directory (slusha[onnx])."
+        ),
     )
 
     backfill_max_posts: int = Field(
@@ -141,6 +171,32 @@ class Settings(BaseSettings):
         if not value.startswith(("sqlite:", "postgresql:", "postgresql+psycopg:", "postgres:")):
             raise ValueError("expected sqlite:///PATH or postgresql://USER@HOST/DB")
         return value
+
+    @field_validator("detect_languages")
+    @classmethod
+    def _check_detect_languages(cls, value: str) -> str:
+        codes = list(dict.fromkeys(c.strip().lower() for c in value.split(",") if c.strip()))
+        unknown = [c for c in codes if c not in DETECTABLE_LANGUAGES]
+        if unknown:
+            raise ValueError(
+                f"unknown language code(s) {', '.join(unknown)}: expected comma-separated "
+                f"ISO 639-1 codes of languages the detector knows "
+                f"({', '.join(sorted(DETECTABLE_LANGUAGES))})"
+            )
+        return ",".join(codes)
+
+    @field_validator("sentiment_model")
+    @classmethod
+    def _check_sentiment_model(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        path = Path(value).expanduser()
+        if path.is_dir():
+            if not (path / "model.onnx").is_file():
+                raise ValueError("expected an ONNX model directory holding model.onnx")
+        elif not path.is_file():
+            raise ValueError("expected an existing .npz file or ONNX model directory")
+        return str(path)
 
     @field_validator("public_url")
     @classmethod

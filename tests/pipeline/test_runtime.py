@@ -17,7 +17,7 @@ def test_the_enricher_is_built_on_first_use_only(
 ) -> None:
     built: list[object] = []
 
-    def build() -> Any:  # the real shipped enricher, counted
+    def build(settings: Any = None) -> Any:  # the real shipped enricher, counted
         built.append(shared_enricher())
         return built[-1]
 

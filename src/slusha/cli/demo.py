@@ -106,7 +106,7 @@ def demo_cmd(
     settings = get_settings(database_url=database, bus_url="memory://", port=port)
     from slusha.pipeline.runtime import build_enricher
 
-    enricher = build_enricher()  # loaded once for the history and the live replay
+    enricher = build_enricher(settings)  # loaded once for the history and the live replay
     load_history(settings, posts=posts, enricher=enricher)
     out = console(stderr=True)
     out.print(

@@ -43,11 +43,24 @@ def tune_gc() -> None:
     gc.set_threshold(20_000, 50, 100)
 
 
-def build_enricher() -> EnricherLike:
-    """The shipped language and sentiment models, loaded and warmed up once at start-up."""
-    from slusha.enrich import Enricher
+def build_enricher(settings: Settings | None = None) -> EnricherLike:
+    """The language and sentiment models the settings name, loaded and warmed up once.
 
-    enricher = Enricher()
+    Without settings: the shipped sentiment model and the default languages.
+    """
+    from slusha.enrich import Enricher
+    from slusha.enrich.language import DEFAULT_LANGUAGES, LanguageDetector
+
+    if settings is None:
+        enricher = Enricher()
+    else:
+        chosen = settings.detect_languages
+        detector = LanguageDetector(
+            tuple(chosen.split(",")) if chosen else DEFAULT_LANGUAGES,
+            min_confidence=settings.language_min_confidence,
+            word_memory=settings.language_word_memory,
+        )
+        enricher = Enricher(detector=detector, model_path=settings.sentiment_model)
     enricher.warm_up()
     return enricher
 
@@ -60,7 +73,8 @@ class LazyEnricher:
     its first batch does not wait for them.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings | None = None) -> None:
+        self.settings = settings
         self._enricher: EnricherLike | None = None
         self._lock = threading.Lock()
 
@@ -68,7 +82,7 @@ class LazyEnricher:
         """The enricher, built (and warmed up) by the first caller."""
         with self._lock:
             if self._enricher is None:
-                self._enricher = build_enricher()
+                self._enricher = build_enricher(self.settings)
             return self._enricher
 
     def warm_up(self) -> None:
@@ -115,7 +129,7 @@ class Runtime:
             db=db,
             clock=clock,
             topics=topics,
-            enricher=enricher or LazyEnricher(),
+            enricher=enricher or LazyEnricher(settings),
             keep_unmatched=settings.keep_unmatched_posts,
         )
         return cls(settings=settings, db=db, bus=bus, clock=clock, pipeline=pipeline)
