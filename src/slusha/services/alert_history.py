@@ -1,5 +1,5 @@
 """What the alerts page and the browser notifications read: a team's recent alerts with their
-explanations, its delivery records, failing channels, and alerts newer than a given one."""
+explanations, its delivery records, failing channels, and alerts sent after a given point."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ class AlertItem:
     created_at: datetime
     explanation: Explanation
     stream_link: str = ""
+    sent_seq: int | None = None  # where the live stream has it (None: not sent)
 
 
 @dataclass
@@ -107,6 +108,7 @@ def _item(row: AlertRecord, rule: AlertRuleRecord | None) -> AlertItem:
         created_at=row.created_at,
         explanation=explanation,
         stream_link=stream_link(row, rule, explanation),
+        sent_seq=row.sent_seq,
     )
 
 
@@ -167,19 +169,20 @@ def failing_channels(
     return out
 
 
-def newest_alert_id(db: Database) -> int:
-    """The newest alert's row id (0 when there is none): where a live stream starts."""
+def newest_sent_seq(db: Database) -> int:
+    """Where a live stream starts: the newest alert sent (0 when none was)."""
     with db.transaction() as tx:
-        return store_alerts.newest_alert_id(tx.session)
+        return store_alerts.newest_sent_seq(tx.session)
 
 
-def alerts_after(
-    db: Database, *, after_id: int, team_ids: Sequence[int] | None, limit: int = 20
+def alerts_sent_after(
+    db: Database, *, after_seq: int, team_ids: Sequence[int] | None, limit: int = 20
 ) -> list[AlertItem]:
-    """Alerts sent after ``after_id`` to ``team_ids`` (None: every team), oldest first."""
+    """Alerts to ``team_ids`` (None: every team) that turned ``send`` after ``after_seq``, in
+    that order: one released after quiet hours comes after those sent while it was held."""
     with db.transaction() as tx:
-        rows = store_alerts.alerts_after(
-            tx.session, after_id=after_id, team_ids=team_ids, limit=limit
+        rows = store_alerts.alerts_sent_after(
+            tx.session, after_seq=after_seq, team_ids=team_ids, limit=limit
         )
         rules = {
             r.id: r

@@ -122,7 +122,11 @@ def record_decisions(
     clock: Clock,
 ) -> tuple[list[Recorded], list[int]]:
     """Store states and alerts, and an ``alert.created`` event per alert to send, in one
-    transaction; returns the alerts to deliver (never one already sent) and the event ids."""
+    transaction; returns the alerts to deliver (never one already sent) and the event ids.
+
+    Each alert to send takes its event's id as ``sent_seq``: the browsers' live stream shows
+    alerts in that order, so one held over quiet hours shows when released.
+    """
     now = clock.now()
     with db.transaction() as tx:
         store_alerts.save_states(tx.session, states=states, now=now)
@@ -143,6 +147,8 @@ def record_decisions(
             for r, a in zip(to_send, _matching(alerts, to_send), strict=True)
         ]
         event_ids = store_events.add_events(tx.session, events=events, now=now)
+        seqs = zip(to_send, sorted(event_ids), strict=True)
+        store_alerts.mark_sent(tx.session, seqs={r.alert_row_id: seq for r, seq in seqs})
     return to_send, event_ids
 
 

@@ -272,19 +272,28 @@ def team_deliveries(
     return [(d, a) for d, a in session.execute(stmt).all()]
 
 
-def alerts_after(
+def mark_sent(session: Session, *, seqs: dict[int, int]) -> None:
+    """Record when alerts turned ``send``: ``{alert row id: sent_seq}`` (outbox event ids)."""
+    if seqs:
+        session.execute(
+            update(AlertRecord),
+            [{"id": row_id, "sent_seq": seq} for row_id, seq in sorted(seqs.items())],
+        )
+
+
+def alerts_sent_after(
     session: Session,
     *,
-    after_id: int,
+    after_seq: int,
     team_ids: Sequence[int] | None,
-    verdict: str = "send",
     limit: int = 20,
 ) -> list[AlertRecord]:
-    """Alerts recorded after ``after_id`` (oldest first) of ``team_ids`` (None: every team)."""
+    """Alerts that turned ``send`` after ``after_seq`` (in that order) of ``team_ids`` (None:
+    every team); an alert released after quiet hours comes when released, not when created."""
     stmt = (
         select(AlertRecord)
-        .where(AlertRecord.id > after_id, AlertRecord.verdict == verdict)
-        .order_by(AlertRecord.id)
+        .where(AlertRecord.sent_seq > after_seq)
+        .order_by(AlertRecord.sent_seq)
         .limit(limit)
     )
     if team_ids is not None:
@@ -292,9 +301,9 @@ def alerts_after(
     return list(session.scalars(stmt))
 
 
-def newest_alert_id(session: Session) -> int:
-    """The highest alert row id (0 when there is none)."""
-    return int(session.scalar(select(func.max(AlertRecord.id))) or 0)
+def newest_sent_seq(session: Session) -> int:
+    """The highest ``sent_seq`` (0 when no alert was sent)."""
+    return int(session.scalar(select(func.max(AlertRecord.sent_seq))) or 0)
 
 
 def last_deliveries(

@@ -386,7 +386,10 @@ class AlertRecord(Base):
     """An alert a rule produced (sent, held, throttled or snoozed), with its explanation."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_team_created", "team_id", "created_at"),)
+    __table_args__ = (
+        Index("ix_alerts_team_created", "team_id", "created_at"),
+        Index("ix_alerts_sent_seq", "sent_seq", unique=True),
+    )
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     alert_key: Mapped[str] = mapped_column(String(500), unique=True)  # the domain Alert.id
     rule_id: Mapped[int] = mapped_column(
@@ -403,6 +406,10 @@ class AlertRecord(Base):
     explanation: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime]
     recorded_at: Mapped[datetime]
+    # When it turned ``send`` (at once, or released after quiet hours): the id of the
+    # ``alert.created`` outbox event written with it, a sequence both databases keep. The
+    # browsers' live stream follows this order, not ``id``.
+    sent_seq: Mapped[int | None] = mapped_column(Integer)
 
 
 class AlertDelivery(Base):

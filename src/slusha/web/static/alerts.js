@@ -71,7 +71,9 @@
     var source = new EventSource(link.dataset.alertLive);
     source.addEventListener("open", function () { document.body.dataset.alertLive = "open"; });
     source.addEventListener("alert", function (event) {
-      if (event.lastEventId && document.getElementById("alert-toast-" + event.lastEventId)) { return; }
+      // The event id is where the stream stands (Last-Event-ID), not the alert's id.
+      var alertId = /data-alert-id="(\d+)"/.exec(event.data);
+      if (alertId && document.getElementById("alert-toast-" + alertId[1])) { return; }
       show(event.data);
     });
   }

@@ -1,6 +1,10 @@
 """``/live/alerts``: Server-Sent Events carrying a rendered notice per alert sent to one of the
 member's teams; ``static/alerts.js`` shows it as a toast and, when allowed, a browser
-notification. Woken by ``alert.created`` events on the bus, or by polling without one."""
+notification. Woken by ``alert.created`` events on the bus, or by polling without one.
+
+Event ids are the alerts' ``sent_seq`` (when each turned ``send``), not their row ids: an alert
+held over quiet hours was created before alerts the page already showed, and still comes when
+it is released. ``Last-Event-ID`` resumes after the last one the browser saw."""
 
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ async def live_alerts(
     start = (
         int(last)
         if last.isdigit() and len(last) < 12
-        else await run_in_threadpool(alert_history.newest_alert_id, state.db)
+        else await run_in_threadpool(alert_history.newest_sent_seq, state.db)
     )
     broadcaster = state.alert_broadcaster
 
@@ -46,11 +50,12 @@ async def live_alerts(
             if await request.is_disconnected():
                 return
             items = await run_in_threadpool(
-                alert_history.alerts_after, state.db, after_id=after, team_ids=team_ids
+                alert_history.alerts_sent_after, state.db, after_seq=after, team_ids=team_ids
             )
             for item in items:
-                after = max(after, item.id)
-                yield _event("alert", template.render(a=item, _=gettext), item.id)
+                seq = item.sent_seq or 0
+                after = max(after, seq)
+                yield _event("alert", template.render(a=item, _=gettext), seq)
             yield ": keep-alive\n\n"
             await broadcaster.wait(15.0 if broadcaster.has_feed else state.poll_seconds)
 
