@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import html
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -10,8 +13,11 @@ import pytest
 from sqlalchemy import select
 
 from slusha.clock import FrozenClock
+from slusha.pipeline.scheduler import Scheduler
+from slusha.plugins.codes import HEALTH_MESSAGES, describe_code, error_kind
 from slusha.plugins.registry import build_registry
 from slusha.services.source_forms import connector_form
+from slusha.services.sources import REASON_TEXTS, build_http_client
 from slusha.store.db import Database
 from slusha.store.schema import AuditEntry, Source
 from slusha.web.i18n import load_catalogue
@@ -166,6 +172,134 @@ def test_the_api_adds_tests_and_switches_sources(open_world: World, origin: Orig
     viewer.headers["Authorization"] = f"Bearer {world.token('care_viewer')}"
     assert viewer.post(f"/api/v1/sources/{source_id}/test").status_code == 403
     assert api.post("/api/v1/sources/999999/test").status_code == 404
+
+
+def test_every_health_text_has_a_macedonian_translation_with_its_placeholders() -> None:
+    gettext = load_catalogue("mk").gettext
+    texts = [*HEALTH_MESSAGES.values(), *REASON_TEXTS]
+    untranslated = [t for t in texts if gettext(t) == t]
+    assert untranslated == []
+    for text in REASON_TEXTS:
+        assert sorted(re.findall(r"%\(\w+\)s", gettext(text))) == sorted(
+            re.findall(r"%\(\w+\)s", text)
+        ), text
+
+
+def test_error_kinds_come_from_the_stored_code() -> None:
+    assert error_kind("http_404") == "http_404" and error_kind("parse") == "parse"
+    assert error_kind("http_418") == "http_4xx" and error_kind("http_503") == "http_5xx"
+    assert error_kind("http_302") is None and error_kind("transient") is None
+    assert error_kind(None) is None
+    mk = load_catalogue("mk").gettext
+    assert describe_code("http_418", mk) == "мрежата го одби барањето (HTTP 4xx)"
+    assert describe_code("odd_thing", mk) == "odd thing"  # unknown codes as they are
+
+
+async def _check_every_source(world: World) -> None:
+    """One real scheduler cycle over every source, through the SSRF-guarded client."""
+    state = world.app.state.slusha
+
+    async def sink(source_id: int, posts: list[Any], *, source_language: str | None = None) -> None:
+        return None
+
+    async with build_http_client(state.settings) as http:
+        scheduler = Scheduler(db=world.db, registry=state.registry, settings=state.settings,
+                              clock=world.clock, http=http, sink=sink)  # fmt: skip
+        report = await scheduler.run_once()
+    assert report.failed == 3 and report.ok == 0
+
+
+def _reason_cell(page: str, name: str) -> str:
+    row = page.split(f'data-source="{name}"', 1)[1].split("</tr>", 1)[0]
+    return html.unescape(row.split('class="reason"', 1)[1].split("</td>", 1)[0])
+
+
+def test_a_failing_source_is_explained_in_the_page_language_with_its_detail(
+    open_world: World, origin: Origin
+) -> None:
+    origin.route("/locked", Reply(status=401, body=b"who are you"))
+    origin.route("/garbage", Reply(body=b"\x00\x01 this is not a feed {", headers={
+        "content-type": "application/octet-stream"}))  # fmt: skip
+    api = open_world.client()
+    api.headers["Authorization"] = f"Bearer {open_world.token('care_manager')}"
+    for name, path in (("Gone", "/missing"), ("Locked", "/locked"), ("Garbage", "/garbage")):
+        feed = {"kind": "rss", "name": name, "config": {"url": origin.url(path)}}
+        assert api.post("/api/v1/sources", json=feed).status_code == 201
+    asyncio.run(_check_every_source(open_world))
+
+    client = open_world.client("care_viewer")
+    mk = client.get("/sources", headers={"Accept-Language": "mk"}).text
+    gone = _reason_cell(mk, "Gone")
+    assert 'data-code="http_404"' in gone
+    assert "неуспешни проверки по ред: 1; адресата не постои (HTTP 404)" in gone
+    assert f"({origin.url('/missing')} answered 404)" in gone  # the detail, as it is
+    locked = _reason_cell(mk, "Locked")
+    assert "акредитивите се одбиени (HTTP 401)" in locked and origin.url("/locked") in locked
+    garbage = _reason_cell(mk, "Garbage")
+    assert 'data-code="parse"' in garbage
+    assert "одговорот не може да се прочита (неисправен фид или JSON)" in garbage
+    assert "does not exist" not in mk and "failed checks in a row" not in mk
+
+    en = client.get("/sources", headers={"Accept-Language": "en"}).text
+    english = _reason_cell(en, "Gone")
+    assert "1 failed checks in a row: the address does not exist (HTTP 404)" in english
+    assert origin.url("/missing") in english and "адресата" not in en
+    assert "the credentials were refused (HTTP 401)" in _reason_cell(en, "Locked")
+
+    listed = {s["name"]: s for s in api.get("/api/v1/sources").json()}
+    gone_api = listed["Gone"]
+    assert {"id", "name", "kind", "enabled", "health", "reason", "error_code", "error_streak",
+            "next_check_at", "last_ok_at", "last_item_at", "items_total", "interval_seconds",
+            "language", "error_message"} == set(gone_api)  # fmt: skip
+    assert (gone_api["health"], gone_api["error_code"], gone_api["error_streak"]) == (
+        "failing", "http_404", 1)  # fmt: skip
+    assert gone_api["reason"] == english.split(">", 1)[1].strip()  # the English page's sentence
+    assert gone_api["error_message"] == f"{origin.url('/missing')} answered 404"
+    assert (listed["Locked"]["error_code"], listed["Garbage"]["error_code"]) == (
+        "http_401", "parse")  # fmt: skip
+
+
+def test_testing_a_source_answers_in_the_page_language(open_world: World, origin: Origin) -> None:
+    origin.route("/locked", Reply(status=401, body=b"who are you"))
+    client = open_world.client("admin")
+    page = client.get("/sources?kind=rss").text
+    for name, path in (("Gone", "/missing"), ("Locked", "/locked")):
+        assert _add(client, page, kind="rss", name=name, url=origin.url(path)).status_code == 303
+    mk = {"Accept-Language": "mk"}
+    gone = client.post(f"/sources/{_source_id(open_world, 'Gone')}/test",
+                       data={"csrf_token": csrf_of(page)}, headers=mk)  # fmt: skip
+    result = html.unescape(gone.text.split('id="test-result"', 1)[1].split("</div>", 1)[0])
+    assert 'data-code="http_404"' in result
+    assert f"проверката не успеа. адресата не постои (HTTP 404): {origin.url('/missing')}" in result
+    assert "does not exist" not in result
+    locked = client.post(f"/sources/{_source_id(open_world, 'Locked')}/test",
+                         data={"csrf_token": csrf_of(page)}, headers=mk).text  # fmt: skip
+    assert "акредитивите се одбиени (HTTP 401)" in locked and "answered 401" in locked
+    english = client.post(f"/sources/{_source_id(open_world, 'Gone')}/test",
+                          data={"csrf_token": csrf_of(page)},
+                          headers={"Accept-Language": "en"}).text  # fmt: skip
+    assert "the test failed. the address does not exist (HTTP 404)" in english
+    api = open_world.client()
+    api.headers["Authorization"] = f"Bearer {open_world.token('admin')}"
+    tested = api.post(f"/api/v1/sources/{_source_id(open_world, 'Gone')}/test",
+                      headers=mk).json()  # fmt: skip
+    assert tested == {"ok": False, "code": "http_404",
+                      "message": f"{origin.url('/missing')} answered 404",
+                      "words": "the address does not exist (HTTP 404)"}  # fmt: skip
+
+
+def test_a_refused_private_address_is_explained_in_the_page_language(
+    world: World, origin: Origin
+) -> None:
+    client = world.client("admin")
+    page = client.get("/sources?kind=rss").text
+    refused = client.post("/sources/new", headers={"Accept-Language": "mk"}, data={
+        "csrf_token": csrf_of(page), "kind": "rss", "name": "Local",
+        "url": origin.url("/feed")})  # fmt: skip
+    assert refused.status_code == 422
+    error = html.unescape(refused.text.split('id="source-error">', 1)[1].split("</p>", 1)[0])
+    assert error.startswith("адресата е на loopback или приватна мрежа (одбиено): refused to fetch")
+    assert "SLUSHA_ALLOW_PRIVATE_NETWORKS=1" in error
 
 
 def _language(world: World, name: str) -> str | None:

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
+
 from slusha.errors import PermanentError, SlushaError, TransientError
 
-# code -> what an operator reads in ``slusha sources list`` and the admin page.
+# code -> what an operator reads in ``slusha sources list`` and the sources page. The English
+# words are also the msgids of the web catalogue, which translates them (the technical detail
+# that comes with an error, such as the URL and the status, is shown as it is).
 HEALTH_MESSAGES: dict[str, str] = {
     "dns": "the host name could not be resolved (DNS)",
     "tls": "the secure connection failed (TLS certificate or handshake)",
@@ -25,15 +30,39 @@ HEALTH_MESSAGES: dict[str, str] = {
     "private_address": "the address is on a loopback or private network (refused)",
     "bad_url": "the address is not a valid http(s) URL",
     "config": "the source's configuration is invalid",
+    "connector_bug": "the connector failed unexpectedly (a bug: the log has the details)",
     "stale": "no new item within the expected period",
 }
 
 
-def describe_code(code: str | None) -> str:
-    """Plain words for an error code (the code itself when unknown)."""
+_HTTP_STATUS = re.compile(r"http_([1-5])\d\d")
+
+
+def _same(text: str) -> str:
+    return text
+
+
+def error_kind(code: str | None) -> str | None:
+    """The kind of failure a stored error code names: a key of ``HEALTH_MESSAGES``, or None.
+
+    A status without words of its own (``http_418``) is the kind of its class (``http_4xx``).
+    """
+    if not code:
+        return None
+    if code in HEALTH_MESSAGES:
+        return code
+    status = _HTTP_STATUS.fullmatch(code)
+    if status is not None and status.group(1) in ("4", "5"):
+        return f"http_{status.group(1)}xx"
+    return None
+
+
+def describe_code(code: str | None, gettext: Callable[[str], str] = _same) -> str:
+    """Plain words for an error code, through ``gettext`` (the code itself when unknown)."""
     if not code:
         return ""
-    return HEALTH_MESSAGES.get(code, code.replace("_", " "))
+    kind = error_kind(code)
+    return gettext(HEALTH_MESSAGES[kind]) if kind else code.replace("_", " ")
 
 
 def private_address_message(url: str, reason: str) -> str:

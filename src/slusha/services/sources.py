@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -38,6 +38,12 @@ from slusha.store.schema import Source
 
 STALE_AFTER_INTERVALS = 50
 STALE_MIN_SECONDS = 7 * 24 * 3600
+# Why a source has its health. The English sentences are also msgids of the web catalogue,
+# which translates them (with the error kinds of ``codes.HEALTH_MESSAGES``).
+REASON_DISABLED = "disabled by an operator"
+REASON_FAILING = "%(count)s failed checks in a row: %(what)s"
+REASON_STALE = "no new item within the expected period (%(days)s days)"
+REASON_TEXTS = (REASON_DISABLED, REASON_FAILING, REASON_STALE)
 log = logging.getLogger("slusha.sources")
 
 
@@ -324,6 +330,7 @@ class SourceView:
     interval_seconds: int | None
     language: str | None = None
     config: dict[str, Any] = field(default_factory=dict)
+    error_message: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-friendly form."""
@@ -339,23 +346,59 @@ def expected_item_period_seconds(interval_seconds: int) -> float:
     return max(STALE_MIN_SECONDS, STALE_AFTER_INTERVALS * interval_seconds)
 
 
+def _same(text: str) -> str:
+    return text
+
+
+def _plain_number(value: float) -> str:
+    return f"{value:g}"
+
+
+def health_reason(
+    health: str,
+    *,
+    error_code: str | None,
+    error_message: str | None,
+    error_streak: int,
+    interval_seconds: int,
+    gettext: Callable[[str], str] = _same,
+    number: Callable[[float], str] = _plain_number,
+) -> str:
+    """Why a source has its health, in plain words through ``gettext`` (English by default).
+
+    The kind of failure comes from the stored error code; the error's own message (the URL, the
+    status, the server's words) follows in brackets as it is, untranslated.
+    """
+    if health == "disabled":
+        return gettext(REASON_DISABLED)
+    if health in ("failing", "unhealthy"):
+        words = describe_code(error_code, gettext)
+        what = f"{words} ({error_message})" if error_message else words
+        return gettext(REASON_FAILING) % {"count": number(error_streak), "what": what}
+    if health == "stale":
+        days = round(expected_item_period_seconds(interval_seconds) / 86400, 1)
+        return gettext(REASON_STALE) % {"days": number(days)}
+    return ""
+
+
 def source_health(source: Source, *, now: datetime, default_interval: int) -> tuple[str, str]:
     """(health, reason): ok, failing, unhealthy, stale or disabled, with plain words why."""
-    if not source.enabled:
-        return "disabled", "disabled by an operator"
-    if source.error_streak:
-        words = describe_code(source.last_error_code)
-        detail = f"{words} ({source.last_error_message})" if source.last_error_message else words
-        state = "failing" if source.is_healthy else "unhealthy"
-        return state, f"{source.error_streak} failed checks in a row: {detail}"
     interval = source.interval_seconds or default_interval
-    reference = source.last_item_at or (source.created_at if source.last_ok_at else None)
-    if reference is not None:
+    health = "ok"
+    if not source.enabled:
+        health = "disabled"
+    elif source.error_streak:
+        health = "failing" if source.is_healthy else "unhealthy"
+    else:
+        reference = source.last_item_at or (source.created_at if source.last_ok_at else None)
         period = expected_item_period_seconds(interval)
-        if now - reference > timedelta(seconds=period):
-            days = period / 86400
-            return "stale", f"no new item within the expected period ({days:g} days)"
-    return "ok", ""
+        if reference is not None and now - reference > timedelta(seconds=period):
+            health = "stale"
+    reason = health_reason(
+        health, error_code=source.last_error_code, error_message=source.last_error_message,
+        error_streak=source.error_streak, interval_seconds=interval,
+    )  # fmt: skip
+    return health, reason
 
 
 def list_sources(db: Database, *, registry: Registry, clock: Clock) -> list[SourceView]:
@@ -384,6 +427,7 @@ def list_sources(db: Database, *, registry: Registry, clock: Clock) -> list[Sour
                     interval_seconds=source.interval_seconds or default_interval,
                     language=source.language,
                     config=dict(source.config or {}),
+                    error_message=source.last_error_message,
                 )
             )
     return views

@@ -151,6 +151,11 @@ class SourceRead(BaseModel):
     items_total: int
     interval_seconds: int | None
     language: str | None = None
+    error_message: str | None = Field(
+        None,
+        description="The last error as the connector gave it (URL, status), untranslated; "
+        "error_code names its kind.",
+    )
 
 
 class TeamRead(BaseModel):

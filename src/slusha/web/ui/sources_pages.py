@@ -2,24 +2,56 @@
 
 Everyone may look; adding, testing and switching sources on or off is for managers and admins
 (``sources.write``). The work is done by ``slusha.web.api.sources``, as for the API.
+
+Errors are shown in the page's language: the kind of failure (its stable code) in translated
+words, followed by the connector's own message (URL, status) as it is.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 
 from slusha.errors import Forbidden, SlushaError
+from slusha.plugins.codes import describe_code, error_kind
 from slusha.services.access import can, require
 from slusha.services.source_forms import ConnectorForm, connector_forms, parse_form
+from slusha.services.sources import health_reason
 from slusha.web.api import sources as api
-from slusha.web.deps import Caller, checked_caller, current_caller, render, web_state
+from slusha.web.deps import Caller, checked_caller, current_caller, page_locale, render, web_state
+from slusha.web.i18n import format_number
 from slusha.web.state import WebState
 
 router = APIRouter(include_in_schema=False)
 MAX_FIELD = 4000
+
+
+def _gettext(request: Request, state: WebState, caller: Caller) -> Callable[[str], str]:
+    return state.translations.gettext(page_locale(request, caller))
+
+
+def _rows(request: Request, state: WebState, caller: Caller) -> list[dict[str, Any]]:
+    """The sources, each with its reason in the page's language."""
+    locale = page_locale(request, caller)
+    gettext = state.translations.gettext(locale)
+    rows = api.source_rows(state, caller)
+    for row in rows:
+        row["reason"] = health_reason(
+            row["health"], error_code=row["error_code"], error_message=row["error_message"],
+            error_streak=row["error_streak"], interval_seconds=row["interval_seconds"],
+            gettext=gettext, number=lambda value: format_number(value, locale),
+        )  # fmt: skip
+    return rows
+
+
+def _error_text(exc: SlushaError, gettext: Callable[[str], str]) -> str:
+    """A refused source in the page's language: the kind of failure, then the detail as it is."""
+    if error_kind(exc.code) is None:
+        return str(exc)
+    return f"{describe_code(exc.code, gettext)}: {exc}"
 
 
 def _page(
@@ -38,7 +70,7 @@ def _page(
     chosen = next((f for f in forms if f.kind == kind), None)
     return render(
         request, "sources.html", caller=caller, status_code=status_code,
-        sources=api.source_rows(state, caller), can_write=can_write, forms=forms, form=chosen,
+        sources=_rows(request, state, caller), can_write=can_write, forms=forms, form=chosen,
         values=values or {}, error=error, tested=tested,
     )  # fmt: skip
 
@@ -90,7 +122,8 @@ async def add_source(
         # Secrets are never sent back into the page.
         secret = {f.name for f in chosen.fields if f.secret}
         kept = {k: v for k, v in values.items() if k not in secret}
-        return _page(request, state, caller, kind=kind, values=kept, error=str(exc),
+        error = _error_text(exc, _gettext(request, state, caller))
+        return _page(request, state, caller, kind=kind, values=kept, error=error,
                      status_code=422)  # fmt: skip
     except ValueError as exc:  # the request model's own checks (name length, interval)
         return _page(request, state, caller, kind=kind, error=str(exc).splitlines()[-1],
@@ -108,6 +141,8 @@ async def test_source(
     outcome = await api.run_test(state, caller, source_id)
     name = next((r["name"] for r in api.source_rows(state, caller) if r["id"] == source_id), "")
     tested = {"id": source_id, "name": name, **outcome.__dict__}
+    if not outcome.ok:
+        tested["words"] = describe_code(outcome.code, _gettext(request, state, caller))
     return _page(request, state, caller, tested=tested)
 
 
