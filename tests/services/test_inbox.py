@@ -143,6 +143,13 @@ def test_notes_notify_mentioned_members(world: World) -> None:
     )
     [event] = _events(world, "inbox.mentioned")
     assert (event["username"], event["mention_id"]) == ("bob", mention_id)
+    # A note that names nobody still tells other processes that the mention changed.
+    inbox.add_note(
+        world.db, principal=ana, mention_id=mention_id, text="checked the logs", clock=world.clock
+    )
+    notes = _events(world, "inbox.note")
+    assert [n["mention_id"] for n in notes] == [mention_id, mention_id]
+    assert len(_events(world, "inbox.mentioned")) == 1
     with pytest.raises(InputError):
         inbox.add_note(world.db, principal=ana, mention_id=mention_id, text="  ", clock=world.clock)
 

@@ -154,6 +154,16 @@ async def test_the_bus_wakes_the_pages_of_the_mention_an_inbox_event_names(world
     try:
         assert await waiting is True
         assert not elsewhere.done()
+        # A note that names no member reaches the other process too (not only its poll).
+        again = asyncio.create_task(wakeups.wait(mention_id, 30.0))
+        await asyncio.sleep(0)
+        noted = world.client("care_responder").post(
+            f"/mentions/{mention_id}/notes", data={"text": "checked the logs"}
+        )
+        assert noted.status_code == 303
+        assert await publish_events(world.db, bus, clock=world.clock) == 1
+        assert await again is True
+        assert not elsewhere.done()
     finally:
         broadcaster.close()
         wakeups.close()

@@ -39,6 +39,7 @@ EVENT_STATUS = "inbox.status"
 EVENT_HANDOVER = "inbox.handover"
 EVENT_UPDATED = "inbox.updated"
 EVENT_MENTIONED = "inbox.mentioned"
+EVENT_NOTE = "inbox.note"  # every note: other processes' open pages of the mention refresh
 BULK_LIMIT = 500
 
 
@@ -356,6 +357,7 @@ def _note(work: Work, text: str) -> None:
         now=work.now,
     )
     work.audit("mention.note", {"note_id": note.id, "mentioned": [u.username for u in notified]})
+    work.emit(EVENT_NOTE, note_id=note.id)
     for user in notified:
         work.emit(
             EVENT_MENTIONED,
@@ -369,7 +371,7 @@ def _note(work: Work, text: str) -> None:
 def add_note(
     db: Database, *, principal: Principal, mention_id: int, text: str, clock: Clock
 ) -> dict[str, Any]:
-    """An internal note; each ``@member`` gets an ``inbox.mentioned`` event."""
+    """An internal note: an ``inbox.note`` event, and for each ``@member`` ``inbox.mentioned``."""
     return act(
         db, principal=principal, mention_id=mention_id, clock=clock, change=lambda w: _note(w, text)
     )
