@@ -122,6 +122,18 @@ def test_a_source_language_is_checked_and_stored(run: Any, origin: Origin) -> No
     assert result.exit_code == 0, result.output
     listed = json.loads(run("sources", "list", "--format", "json").output)
     assert [(s["name"], s["language"]) for s in listed] == [("vesti", "mk")]
+    # Changed or cleared later; a wrong code or a muddled call changes nothing.
+    assert run("sources", "language", "vesti", "sr").exit_code == 0
+    bad = run("sources", "language", "vesti", "xx")
+    assert bad.exit_code == 2 and "'xx' is not an ISO 639-1 code" in " ".join(bad.output.split())
+    assert run("sources", "language", "vesti", "mk", "--clear").exit_code == 2
+    assert run("sources", "language", "vesti").exit_code == 2
+    assert run("sources", "language", "nosuch", "mk").exit_code != 0
+    listed = json.loads(run("sources", "list", "--format", "json").output)
+    assert [s["language"] for s in listed] == ["sr"]
+    assert run("sources", "language", "vesti", "--clear").exit_code == 0
+    listed = json.loads(run("sources", "list", "--format", "json").output)
+    assert [s["language"] for s in listed] == [None]
 
 
 def test_secrets_are_encrypted_and_need_the_key(run: Any) -> None:

@@ -1,5 +1,5 @@
-"""``slusha sources ...`` (add, list, test, fetch-once, disable, enable, import-opml) and
-``slusha plugins list``."""
+"""``slusha sources ...`` (add, list, test, fetch-once, disable, enable, language,
+import-opml) and ``slusha plugins list``."""
 
 from __future__ import annotations
 
@@ -246,6 +246,28 @@ def _set_enabled(name: str, enabled: bool) -> None:
         raise AssertionError("unreachable") from None
     state = "enabled" if enabled else "disabled"
     console(stderr=True).print(f"{state} source {source.name!r}")
+
+
+@sources_group.command("language")
+@click.argument("name")
+@click.argument("code", required=False)
+@click.option("--clear", is_flag=True, help="Forget the source's language.")
+def language_cmd(name: str, code: str | None, clear: bool) -> None:
+    """Set the language a source's posts are written in (ISO 639-1, e.g. mk), or --clear it.
+
+    It helps language detection on short posts; see docs/model-card.md.
+    """
+    if clear == (code is not None):
+        raise click.UsageError("give a language code (such as mk) or --clear, not both")
+    settings = get_settings()
+    db = open_db(settings)
+    try:
+        source = services.set_source_language(db, name=name, language=code, clock=cli_clock())
+    except SlushaError as exc:
+        fail(escape(str(exc)))
+        raise AssertionError("unreachable") from None
+    shown = source.language or "none"
+    console(stderr=True).print(f"source {source.name!r}: language {shown}")
 
 
 @sources_group.command("import-opml")
