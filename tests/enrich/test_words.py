@@ -21,8 +21,9 @@ SPANISH = [
 ]
 
 
-def test_words_are_distinct_lower_case_and_at_least_two_letters() -> None:
+def test_words_are_distinct_lower_case_and_two_to_thirty_letters() -> None:
     assert words_of("The THE the a 42 ok, Ok! ѓубре_x") == ("the", "ok", "ѓубре")
+    assert words_of("win " + "a" * 31 + " now " + "b" * 30) == ("win", "now", "b" * 30)
 
 
 def test_candidates_need_enough_known_words() -> None:

@@ -21,11 +21,13 @@ import threading
 from collections.abc import Iterable
 
 _WORD = re.compile(r"[^\W\d_]{2,}")
+MAX_WORD_LETTERS = 30  # longer "words" (spam, glued hashtags) say little and would fill memory
 
 
 def words_of(text: str) -> tuple[str, ...]:
-    """The distinct lower-case words of two letters or more, in order of first use."""
-    return tuple(dict.fromkeys(_WORD.findall(text.lower())))
+    """The distinct lower-case words of 2 to 30 letters, in order of first use."""
+    found = _WORD.findall(text.lower())
+    return tuple(dict.fromkeys(w for w in found if len(w) <= MAX_WORD_LETTERS))
 
 
 class WordLanguages:
