@@ -3,10 +3,11 @@
 lingua's cost grows with the number of languages it scores (its fast mode costs about 12 µs
 per language per tweet), and most of a stream's texts are written with words seen many times
 before. This memory keeps, for each word of every text that lingua read *against every
-language of its script* and was sure of, how often it was seen in which language. A later text
-whose words are mostly known is then scored only against the few languages its words vote for
-(and their near-identical neighbours and any hinted language); a text with unknown words, or
-too few words, is scored against every language as before and teaches the memory.
+language of its script* and was sure of, how often it was seen in which language, and which
+languages came closest on those texts (rivals). A later text whose words are mostly known, and
+mostly in one language, is then scored only against that language, its usual rivals, their
+near-identical neighbours and any hinted language; a text with unknown or mixed-language
+words, or too few words, is scored against every language as before and teaches the memory.
 
 Only full scorings teach it, so what it learns is never biased by its own narrowing: a
 language the stream has never carried confidently is never excluded by a text whose words
