@@ -10,7 +10,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from slusha.domain.alerts.explain import Explanation
-from slusha.services.alerts import RuleView, list_rules
+from slusha.services.alerts import DeliveryView, RuleView, list_rules
 from slusha.store import alerts as store_alerts
 from slusha.store.db import Database
 from slusha.store.schema import AlertRecord, AlertRuleRecord, Team
@@ -35,23 +35,6 @@ class AlertItem:
     explanation: Explanation
     stream_link: str = ""
     sent_seq: int | None = None  # where the live stream has it (None: not sent)
-
-
-@dataclass
-class DeliveryItem:
-    """One delivery record of a team's alert."""
-
-    id: int
-    rule_id: int
-    rule_name: str
-    alert_title: str
-    channel: str
-    target: str
-    status: str
-    attempts: int
-    reason: str | None
-    message: str
-    at: datetime
 
 
 @dataclass
@@ -120,16 +103,16 @@ def recent_alerts(db: Database, *, team_id: int, limit: int = 20) -> list[AlertI
         return [_item(row, rules.get(row.rule_id)) for row in rows]
 
 
-def team_deliveries(db: Database, *, team_id: int, limit: int = 50) -> list[DeliveryItem]:
-    """The team's delivery records, newest first."""
+def team_deliveries(db: Database, *, team_id: int, limit: int = 50) -> list[DeliveryView]:
+    """The team's delivery records, newest first, each with its rule's name."""
     with db.transaction() as tx:
         names = {r.id: r.name for r, _t in store_alerts.list_rules(tx.session, team_id=team_id)}
         return [
-            DeliveryItem(
+            DeliveryView(
                 id=d.id,
                 rule_id=d.rule_id,
-                rule_name=names.get(d.rule_id, str(d.rule_id)),
-                alert_title=a.title,
+                alert_key=a.alert_key,
+                title=a.title,
                 channel=d.channel,
                 target=d.target,
                 status=d.status,
@@ -137,6 +120,7 @@ def team_deliveries(db: Database, *, team_id: int, limit: int = 50) -> list[Deli
                 reason=d.reason,
                 message=d.message,
                 at=d.at,
+                rule_name=names.get(d.rule_id, str(d.rule_id)),
             )
             for d, a in store_alerts.team_deliveries(tx.session, team_id=team_id, limit=limit)
         ]

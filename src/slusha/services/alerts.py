@@ -432,6 +432,7 @@ class DeliveryView:
     reason: str | None
     message: str
     at: datetime
+    rule_name: str = ""  # for pages that list several rules' deliveries (not in the JSON)
 
     def to_dict(self) -> dict[str, Any]:
         """The delivery as JSON."""
