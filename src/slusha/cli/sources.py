@@ -29,6 +29,8 @@ from slusha.plugins.codes import describe_code
 from slusha.plugins.net import HttpClient
 from slusha.plugins.registry import Registry, build_registry
 from slusha.services import sources as services
+from slusha.store.db import Database
+from slusha.store.schema import Source
 
 T = TypeVar("T")
 LIST_COLUMNS = ["name", "kind", "language", "health", "reason", "next_check_at", "last_ok_at",
@@ -237,13 +239,9 @@ def enable_cmd(name: str) -> None:
 
 
 def _set_enabled(name: str, enabled: bool) -> None:
-    settings = get_settings()
-    db = open_db(settings)
-    try:
-        source = services.set_source_enabled(db, name=name, enabled=enabled, clock=cli_clock())
-    except SlushaError as exc:
-        fail(escape(str(exc)))
-        raise AssertionError("unreachable") from None
+    source = _change(
+        lambda db: services.set_source_enabled(db, name=name, enabled=enabled, clock=cli_clock())
+    )
     state = "enabled" if enabled else "disabled"
     console(stderr=True).print(f"{state} source {source.name!r}")
 
@@ -259,15 +257,21 @@ def language_cmd(name: str, code: str | None, clear: bool) -> None:
     """
     if clear == (code is not None):
         raise click.UsageError("give a language code (such as mk) or --clear, not both")
-    settings = get_settings()
-    db = open_db(settings)
+    source = _change(
+        lambda db: services.set_source_language(db, name=name, language=code, clock=cli_clock())
+    )
+    shown = source.language or "none"
+    console(stderr=True).print(f"source {source.name!r}: language {shown}")
+
+
+def _change(work: Callable[[Database], Source]) -> Source:
+    """Run one change to a source on the configured database; errors end the command."""
+    db = open_db(get_settings())
     try:
-        source = services.set_source_language(db, name=name, language=code, clock=cli_clock())
+        return work(db)
     except SlushaError as exc:
         fail(escape(str(exc)))
         raise AssertionError("unreachable") from None
-    shown = source.language or "none"
-    console(stderr=True).print(f"source {source.name!r}: language {shown}")
 
 
 @sources_group.command("import-opml")

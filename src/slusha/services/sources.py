@@ -186,22 +186,17 @@ def set_source_enabled(
     db: Database, *, name: str | int, enabled: bool, clock: Clock, actor: str = "cli"
 ) -> Source:
     """Enable or disable a source (audited)."""
-    now = clock.now()
-    with db.transaction() as tx:
-        source = store_sources.get_source(tx.session, name_or_id=name)
-        if source is None:
-            raise NotFound(f"no source named {name!r} (see 'slusha sources list')")
-        store_sources.set_enabled(tx.session, source_id=source.id, enabled=enabled, now=now)
-        record_action(
-            tx.session,
-            at=now,
-            actor=actor,
-            action="source.enable" if enabled else "source.disable",
-            target_type="source",
-            target_id=source.id,
-            details={"name": source.name},
-        )
-    return source
+    return _change_source(
+        db,
+        name=name,
+        clock=clock,
+        actor=actor,
+        action="source.enable" if enabled else "source.disable",
+        details={},
+        change=lambda session, source, now: store_sources.set_enabled(
+            session, source_id=source.id, enabled=enabled, now=now
+        ),
+    )
 
 
 def set_source_language(
@@ -209,20 +204,44 @@ def set_source_language(
 ) -> Source:
     """Set the language of a source's posts (ISO 639-1), or clear it with None (audited)."""
     code = check_language(language)
+    return _change_source(
+        db,
+        name=name,
+        clock=clock,
+        actor=actor,
+        action="source.language",
+        details={"language": code},
+        change=lambda session, source, now: store_sources.set_language(
+            session, source_id=source.id, language=code, now=now
+        ),
+    )
+
+
+def _change_source(
+    db: Database,
+    *,
+    name: str | int,
+    clock: Clock,
+    actor: str,
+    action: str,
+    details: dict[str, Any],
+    change: Callable[[Any, Source, datetime], None],
+) -> Source:
+    """Apply ``change`` to the source named ``name`` and audit it, in one transaction."""
     now = clock.now()
     with db.transaction() as tx:
         source = store_sources.get_source(tx.session, name_or_id=name)
         if source is None:
             raise NotFound(f"no source named {name!r} (see 'slusha sources list')")
-        store_sources.set_language(tx.session, source_id=source.id, language=code, now=now)
+        change(tx.session, source, now)
         record_action(
             tx.session,
             at=now,
             actor=actor,
-            action="source.language",
+            action=action,
             target_type="source",
             target_id=source.id,
-            details={"name": source.name, "language": code},
+            details={"name": source.name, **details},
         )
     return source
 
