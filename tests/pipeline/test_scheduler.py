@@ -3,24 +3,23 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.net_fixtures import make_client
 from tests.support.origin import Origin, Reply, serve_origin
-from tests.support.plugins import SCRIPTS, Script, ScriptedConnector, make_post
+from tests.support.plugins import SCRIPTS, Script, make_post
 
 from slusha.clock import FrozenClock
-from slusha.config import Settings, load_settings
+from slusha.config import Settings
 from slusha.domain.post import Post
 from slusha.errors import PermanentError, TransientError
 from slusha.pipeline.scheduler import Scheduler, next_delay_seconds
 from slusha.plugins.api import FetchResult, StreamBatch
 from slusha.plugins.net import HttpClient
-from slusha.plugins.registry import Registry, build_registry
+from slusha.plugins.registry import Registry
 from slusha.services import sources as services
 from slusha.store.db import Database
 from slusha.store.schema import Post as PostRow
@@ -62,24 +61,6 @@ def database(db: Database) -> Database:
 def origin() -> Iterator[Origin]:
     with serve_origin() as server:
         yield server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[HttpClient]:
-    client = make_client()
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(environ={}, database_url=f"sqlite:///{tmp_path / 't.db'}",
-                         secret_key="test-secret-key")  # fmt: skip
-
-
-@pytest.fixture
-def registry() -> Registry:
-    return build_registry(include_entry_points=False, extra_connectors=[ScriptedConnector])
 
 
 class World:

@@ -6,22 +6,19 @@ place for it) and is handed to the enricher as ``LanguageHints(source=...)``.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 from tests.support.enricher import shared_enricher
-from tests.support.nats import delete_streams, require_nats, unique_prefix
-from tests.support.net_fixtures import make_client
 from tests.support.origin import Origin, Reply, serve_origin
-from tests.support.plugins import ScriptedConnector, make_post
+from tests.support.plugins import make_post
 
-from slusha.bus import Bus, open_bus
+from slusha.bus import Bus
 from slusha.bus.messages import SUBJECT_POSTS
 from slusha.clock import FrozenClock
-from slusha.config import Settings, load_settings
+from slusha.config import Settings
 from slusha.domain.post import Post
 from slusha.enrich import LanguageDetector, LanguageHints
 from slusha.errors import ConfigError, InputError
@@ -31,7 +28,7 @@ from slusha.pipeline.scheduler import Scheduler
 from slusha.pipeline.topics import TopicIndex
 from slusha.pipeline.worker import Worker
 from slusha.plugins.net import HttpClient
-from slusha.plugins.registry import Registry, build_registry
+from slusha.plugins.registry import Registry
 from slusha.services import sources as services
 from slusha.services.teams import create_team
 from slusha.services.topics import create_topic
@@ -55,47 +52,12 @@ def feed(guid: str) -> bytes:
 </channel></rss>""".encode()
 
 
-@pytest.fixture(params=["memory", "jetstream"])
-async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
-    if request.param == "memory":
-        instance = open_bus("memory://")
-        await instance.start()
-        yield instance
-        await instance.close()
-        return
-    url = require_nats()
-    prefix = unique_prefix()
-    instance = open_bus(url, stream_prefix=prefix)
-    await instance.start()
-    yield instance
-    await instance.close()
-    await delete_streams(url, prefix)
-
-
 @pytest.fixture
 def origin() -> Iterator[Origin]:
     with serve_origin() as server:
         server.route("/mk", Reply(body=feed("mk-1")))
         server.route("/plain", Reply(body=feed("plain-1")))
         yield server
-
-
-@pytest.fixture
-async def http() -> AsyncIterator[HttpClient]:
-    client = make_client()
-    yield client
-    await client.aclose()
-
-
-@pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(environ={}, database_url=f"sqlite:///{tmp_path / 't.db'}",
-                         secret_key="test-secret-key")  # fmt: skip
-
-
-@pytest.fixture
-def registry() -> Registry:
-    return build_registry(include_entry_points=False, extra_connectors=[ScriptedConnector])
 
 
 async def _add(

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from sqlalchemy import func, select
 from tests.support.builders import organisation, post
 from tests.support.enricher import shared_enricher
-from tests.support.nats import delete_streams, require_nats, unique_prefix
 
-from slusha.bus import Bus, open_bus
+from slusha.bus import Bus
 from slusha.bus.messages import SUBJECT_EVENTS, SUBJECT_POSTS
 from slusha.pipeline.ingest import submit_posts
 from slusha.pipeline.runner import Pipeline
@@ -19,23 +16,6 @@ from slusha.pipeline.topics import TopicIndex
 from slusha.pipeline.worker import DURABLE, Worker
 from slusha.store.db import Database
 from slusha.store.schema import DeadLetter, Event, Mention, Post
-
-
-@pytest.fixture(params=["memory", "jetstream"])
-async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
-    if request.param == "memory":
-        instance = open_bus("memory://")
-        await instance.start()
-        yield instance
-        await instance.close()
-        return
-    url = require_nats()
-    prefix = unique_prefix()
-    instance = open_bus(url, stream_prefix=prefix)
-    await instance.start()
-    yield instance
-    await instance.close()
-    await delete_streams(url, prefix)
 
 
 def _worker(db: Database, bus: Bus, clock) -> Worker:

@@ -1,0 +1,55 @@
+"""Fixtures shared by the pipeline tests: both buses, an HTTP client, scheduler settings."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from tests.support.nats import delete_streams, require_nats, unique_prefix
+from tests.support.net_fixtures import make_client
+from tests.support.plugins import ScriptedConnector
+
+from slusha.bus import Bus, open_bus
+from slusha.config import Settings, load_settings
+from slusha.plugins.net import HttpClient
+from slusha.plugins.registry import Registry, build_registry
+
+
+@pytest.fixture(params=["memory", "jetstream"])
+async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
+    """The in-process bus, then JetStream on the real NATS server (fresh streams)."""
+    if request.param == "memory":
+        instance = open_bus("memory://")
+        await instance.start()
+        yield instance
+        await instance.close()
+        return
+    url = require_nats()
+    prefix = unique_prefix()
+    instance = open_bus(url, stream_prefix=prefix)
+    await instance.start()
+    yield instance
+    await instance.close()
+    await delete_streams(url, prefix)
+
+
+@pytest.fixture
+async def http() -> AsyncIterator[HttpClient]:
+    """The connectors' HTTP client."""
+    client = make_client()
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    """Settings on a fresh SQLite file, with a secret key (sources may hold secrets)."""
+    return load_settings(environ={}, database_url=f"sqlite:///{tmp_path / 't.db'}",
+                         secret_key="test-secret-key")  # fmt: skip
+
+
+@pytest.fixture
+def registry() -> Registry:
+    """The built-in connectors and the scripted test connector."""
+    return build_registry(include_entry_points=False, extra_connectors=[ScriptedConnector])
