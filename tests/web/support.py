@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -170,3 +171,21 @@ def all_routes(routes: Any, prefix: str = "") -> list[tuple[str, str]]:
             if method not in ("HEAD", "OPTIONS") and path is not None:
                 found.append((method, prefix + path))
     return found
+
+
+def sse_events(lines: Iterator[str]) -> Iterator[tuple[str, str | None, str]]:
+    """(event, id, data) of each Server-Sent Event; comments (keep-alives) are skipped."""
+    name: str | None = None
+    event_id: str | None = None
+    data: list[str] = []
+    for line in lines:
+        if line == "":
+            if name is not None:
+                yield name, event_id, "\n".join(data)
+            name, event_id, data = None, None, []
+        elif line.startswith("event: "):
+            name = line[7:]
+        elif line.startswith("id: "):
+            event_id = line[4:]
+        elif line.startswith("data: "):
+            data.append(line[6:])

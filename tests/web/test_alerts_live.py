@@ -23,7 +23,7 @@ from tests.support.builders import post
 from tests.support.net_fixtures import origin
 from tests.support.origin import Origin, Reply
 from tests.web.browser import served
-from tests.web.support import World
+from tests.web.support import World, sse_events
 
 __all__ = ["origin"]
 pytestmark = pytest.mark.timeout(120)
@@ -69,21 +69,11 @@ def _stream(base: str, token: str, last_event_id: int | None = None) -> Any:
 
 def _notices(lines: Iterator[str]) -> Iterator[Notice]:
     """The ``alert`` events of a stream; the retry hint and keep-alive comments are skipped."""
-    name, event_id, data = None, None, []
-    for line in lines:
-        if line == "":
-            if name == "alert" and event_id is not None:
-                html = "\n".join(data)
-                found = re.search(r'data-alert-id="(\d+)"', html)
-                assert found, "every notice names its alert"
-                yield Notice(int(event_id), int(found.group(1)), html)
-            name, event_id, data = None, None, []
-        elif line.startswith("event: "):
-            name = line[7:]
-        elif line.startswith("id: "):
-            event_id = line[4:]
-        elif line.startswith("data: "):
-            data.append(line[6:])
+    for name, event_id, html in sse_events(lines):
+        if name == "alert" and event_id is not None:
+            found = re.search(r'data-alert-id="(\d+)"', html)
+            assert found, "every notice names its alert"
+            yield Notice(int(event_id), int(found.group(1)), html)
 
 
 def _until(notices: Iterator[Notice], alert_id: int) -> list[Notice]:

@@ -18,31 +18,13 @@ from slusha.services.outbox import publish_events, skip_pending_events
 from slusha.web.app import create_app
 from slusha.web.live import Broadcaster, MentionWakeups, feed_from_bus
 from tests.web.browser import served
-from tests.web.support import World, sign_in
+from tests.web.support import World, sign_in, sse_events
 
 pytestmark = pytest.mark.timeout(120)
 
 
 def _private(world: World) -> int:
     return world.mentions[f"p2:{world.topics['refunds']}"]
-
-
-def _events(lines: Iterator[str]) -> Iterator[tuple[str, str | None, str]]:
-    """(event, id, data) of each Server-Sent Event; comments (keep-alives) are skipped."""
-    name: str | None = None
-    event_id: str | None = None
-    data: list[str] = []
-    for line in lines:
-        if line == "":
-            if name is not None:
-                yield name, event_id, "\n".join(data)
-            name, event_id, data = None, None, []
-        elif line.startswith("event: "):
-            name = line[7:]
-        elif line.startswith("id: "):
-            event_id = line[4:]
-        elif line.startswith("data: "):
-            data.append(line[6:])
 
 
 def _live_url(world: World, username: str, mention_id: int) -> str:
@@ -66,7 +48,7 @@ def test_another_members_change_reaches_the_open_page_at_once(world: World) -> N
     with served(world.app) as base, _stream(base, url, world.token("care_responder")) as live:
         assert live.status_code == 200
         assert live.headers["content-type"].startswith("text/event-stream")
-        events = _events(live.iter_lines())
+        events = sse_events(live.iter_lines())
         assert next(events)[0] == "presence"
         changed = bob.post(f"/mentions/{mention_id}/status", data={"status": "waiting"})
         assert changed.status_code == 303
@@ -93,7 +75,7 @@ def test_a_page_that_missed_a_change_gets_it_when_it_connects(world: World) -> N
     url = _live_url(world, "care_viewer", mention_id)
     world.client("care_responder").post(f"/mentions/{mention_id}/notes", data={"text": "seen"})
     with served(world.app) as base, _stream(base, url, world.token("care_viewer")) as live:
-        names = [name for name, _id, _data in _take(_events(live.iter_lines()), 2)]
+        names = [name for name, _id, _data in _take(sse_events(live.iter_lines()), 2)]
     assert sorted(names) == ["presence", "work"]
     parts = world.client("care_viewer").get(f"/mentions/{mention_id}/work")
     assert "seen" in parts.text and 'id="assign-me"' not in parts.text  # a viewer reads only
@@ -115,7 +97,7 @@ def test_another_process_is_seen_by_the_fallback_poll(world: World, make_setting
     bob = TestClient(other, follow_redirects=False)
     sign_in(bob, "care_manager")
     with served(world.app) as base, _stream(base, url, world.token("care_responder")) as live:
-        events = _events(live.iter_lines())
+        events = sse_events(live.iter_lines())
         assert "Nobody else" in next(events)[2]
         assert bob.post(
             f"/mentions/{mention_id}/presence", data={"activity": "replying"}
