@@ -77,17 +77,18 @@ def start_timers(session: Any, *, mentions: Sequence[tuple[int, int]], now: date
     if not mentions:
         return
     targets = targets_for(session, team_ids=[team for _m, team in mentions])
+    per_team: dict[int, dict[str, Any]] = {}  # every mention of a team starts at ``now``
     rows = []
     for mention_id, team_id in mentions:
-        t = targets[team_id]
-        state = TimerState(
-            started_at=now,
-            first_response_due_at=t.first_response_due(now),
-            resolution_due_at=t.resolution_due(now),
-        )
-        rows.append(
-            {
-                "mention_id": mention_id,
+        shared = per_team.get(team_id)
+        if shared is None:
+            t = targets[team_id]
+            state = TimerState(
+                started_at=now,
+                first_response_due_at=t.first_response_due(now),
+                resolution_due_at=t.resolution_due(now),
+            )
+            shared = per_team[team_id] = {
                 "team_id": team_id,
                 "started_at": now,
                 "first_response_due_at": state.first_response_due_at,
@@ -104,7 +105,7 @@ def start_timers(session: Any, *, mentions: Sequence[tuple[int, int]], now: date
                 "escalated_at": None,
                 "next_check_at": domain_sla.next_check(state, t),
             }
-        )
+        rows.append({"mention_id": mention_id, **shared})
     store_sla.add_timers(session, rows=rows)
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from slusha.store.bulk import insert_returning
 from slusha.store.schema import Event
 
 
@@ -18,11 +19,15 @@ def add_events(
     """Write events in the caller's transaction; returns their ids."""
     if not events:
         return []
-    table = Event.__table__
-    rows = [{"kind": kind, "payload": payload, "created_at": now} for kind, payload in events]
-    # On the session's connection: the ORM layer of ``session.execute`` costs as much again.
-    result = session.connection().execute(table.insert().returning(table.c.id), rows)  # type: ignore[attr-defined]
-    return [row[0] for row in result.all()]
+    rows = [(kind, payload, now) for kind, payload in events]
+    inserted = insert_returning(
+        session.connection(),
+        Event.__table__,  # type: ignore[arg-type]
+        ("kind", "payload", "created_at"),
+        rows,
+        returning=("id",),
+    )
+    return sorted(int(row[0]) for row in inserted)
 
 
 def unpublished_events(session: Session, *, limit: int = 1000) -> list[Event]:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from slusha.errors import InputError
 from slusha.store import teams as store_teams
+from slusha.store.bulk import insert_many
 from slusha.store.schema import (
     Mention,
     MentionHistory,
@@ -167,9 +168,8 @@ def add_tags(session: Session, *, pairs: Sequence[tuple[int, str]]) -> int:
             tuple_(MentionTag.mention_id, MentionTag.tag).in_(chunk)
         )
         existing.update((m, t) for m, t in session.execute(stmt))
-    fresh = [{"mention_id": m, "tag": t} for m, t in wanted if (m, t) not in existing]
-    if fresh:
-        session.execute(MentionTag.__table__.insert(), fresh)  # type: ignore[attr-defined]
+    fresh = [(m, t) for m, t in wanted if (m, t) not in existing]
+    insert_many(session.connection(), MentionTag.__table__, ("mention_id", "tag"), fresh)  # type: ignore[arg-type]
     return len(fresh)
 
 
@@ -335,15 +335,17 @@ def counts_by_status(session: Session, *, team_id: int) -> dict[str, int]:
 
 def keep_posts(session: Session, *, records: Sequence[Any], now: datetime) -> None:
     """Store posts that matched no topic but belong to a conversation (they reopened it)."""
-    from slusha.store.posts import _row
-    from slusha.store.upsert import insert_for
+    from slusha.store.posts import POST_COLUMNS, post_values
 
     if not records:
         return
-    stmt = insert_for(session, Post.__table__).on_conflict_do_nothing(  # type: ignore[arg-type]
-        index_elements=["network", "external_id"]
+    insert_many(
+        session.connection(),
+        Post.__table__,  # type: ignore[arg-type]
+        POST_COLUMNS,
+        [post_values(r, now) for r in records],
+        conflict=("network", "external_id"),
     )
-    session.execute(stmt, [_row(r, now) for r in records])
 
 
 def usernames(session: Session, *, user_ids: Sequence[int]) -> dict[int, str]:

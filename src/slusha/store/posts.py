@@ -6,7 +6,6 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from sqlalchemy import bindparam, select, update
@@ -14,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from slusha.domain.post import Author
 from slusha.domain.post import Post as DomainPost
+from slusha.store.bulk import insert_returning
 from slusha.store.rollups import add_ingest_counts, add_rollups
 from slusha.store.schema import Mention, Post
-from slusha.store.upsert import insert_for
 
 KEY_CHUNK = 400  # row-value IN lists stay well under SQLite's variable limit
 
@@ -69,36 +68,84 @@ class SaveResult:
     new_keys: set[tuple[str, str]] = field(default_factory=set)  # (network, id) inserted now
 
 
-def _row(record: PostRecord, now: datetime) -> dict[str, Any]:
+POST_COLUMNS = (
+    "network",
+    "external_id",
+    "text",
+    "title",
+    "html",
+    "url",
+    "created_at",
+    "author_handle",
+    "author_name",
+    "author_followers",
+    "author_url",
+    "author_id",
+    "lang",
+    "lang_given",
+    "reply_to",
+    "thread",
+    "kind",
+    "metrics",
+    "extra",
+    "sentiment",
+    "sentiment_score",
+    "is_deleted",
+    "source_id",
+    "ingested_at",
+    "updated_at",
+)
+
+
+def post_values(record: PostRecord, now: datetime) -> tuple[Any, ...]:
+    """A record's row of the posts table, in ``POST_COLUMNS`` order."""
     post = record.post
-    author = post.author or Author()
-    return {
-        "network": post.network,
-        "external_id": post.id,
-        "text": post.text,
-        "title": post.title,
-        "html": post.html,
-        "url": post.url,
-        "created_at": post.created_at,
-        "author_handle": author.handle,
-        "author_name": author.name,
-        "author_followers": author.followers,
-        "author_url": author.url,
-        "author_id": author.id,
-        "lang": record.lang,
-        "lang_given": post.lang,
-        "reply_to": post.reply_to,
-        "thread": post.thread,
-        "kind": post.kind,
-        "metrics": post.metrics,
-        "extra": post.extra,
-        "sentiment": record.sentiment,
-        "sentiment_score": record.sentiment_score,
-        "is_deleted": False,
-        "source_id": record.source_id,
-        "ingested_at": now,
-        "updated_at": now,
-    }
+    author = post.author or _NO_AUTHOR
+    return (
+        post.network,
+        post.id,
+        post.text,
+        post.title,
+        post.html,
+        post.url,
+        post.created_at,
+        author.handle,
+        author.name,
+        author.followers,
+        author.url,
+        author.id,
+        record.lang,
+        post.lang,
+        post.reply_to,
+        post.thread,
+        post.kind,
+        post.metrics,
+        post.extra,
+        record.sentiment,
+        record.sentiment_score,
+        False,
+        record.source_id,
+        now,
+        now,
+    )
+
+
+def insert_posts(
+    session: Session, *, records: Sequence[PostRecord], now: datetime
+) -> list[tuple[int, str, str]]:
+    """Insert the records' posts that are not stored yet; returns (id, network, id) of each."""
+    rows = insert_returning(
+        session.connection(),
+        Post.__table__,  # type: ignore[arg-type]
+        POST_COLUMNS,
+        [post_values(r, now) for r in records],
+        conflict=("network", "external_id"),
+        returning=("id", "network", "external_id"),
+    )
+    return [(int(pid), network, ext) for pid, network, ext in rows]
+
+
+_NO_AUTHOR = Author()
 
 
 def existing_post_ids(
@@ -135,24 +182,21 @@ def existing_post_ids(
     return found
 
 
-@cache
-def _insert_posts(dialect: str) -> Any:
-    table = Post.__table__
-    return (
-        insert_for(dialect, table)  # type: ignore[arg-type]
-        .on_conflict_do_nothing(index_elements=["network", "external_id"])
-        .returning(table.c.id, table.c.network, table.c.external_id)
-    )
-
-
-@cache
-def _insert_mentions(dialect: str) -> Any:
-    table = Mention.__table__
-    return (
-        insert_for(dialect, table)  # type: ignore[arg-type]
-        .on_conflict_do_nothing(index_elements=["post_id", "topic_id", "routed_team_id"])
-        .returning(table.c.id, table.c.post_id, table.c.topic_id, table.c.team_id)
-    )
+MENTION_COLUMNS = (
+    "post_id",
+    "topic_id",
+    "team_id",
+    "routed_team_id",
+    "network",
+    "posted_at",
+    "status",
+    "priority",
+    "sentiment",
+    "sentiment_score",
+    "lang",
+    "created_at",
+    "updated_at",
+)
 
 
 def save_posts(
@@ -179,11 +223,7 @@ def save_posts(
     fresh = [r for r in records if (r.post.network, r.post.id) not in known]
     stale = [r for r in records if (r.post.network, r.post.id) in known]
     if fresh:
-        # Core statements on the session's connection: the ORM layer of ``session.execute``
-        # doubled the cost of these hot inserts (measured in bench/ingest.py).
-        connection = session.connection()
-        stmt = _insert_posts(connection.dialect.name)
-        rows = connection.execute(stmt, [_row(r, now) for r in fresh]).all()
+        rows = insert_posts(session, records=fresh, now=now)
         inserted = {(network, ext): pid for pid, network, ext in rows}
         result.new_posts = len(inserted)
         result.new_keys = set(inserted)
@@ -260,31 +300,37 @@ def _add_mentions(
             continue
         for route in record.routes:
             rows.append(
-                {
-                    "post_id": post_id,
-                    "topic_id": route.topic_id,
-                    "team_id": route.team_id,
-                    "routed_team_id": route.team_id,
-                    "network": post.network,
-                    "posted_at": post.created_at,
-                    "status": route.status,
-                    "priority": route.priority,
-                    "sentiment": record.sentiment,
-                    "sentiment_score": record.sentiment_score,
-                    "lang": record.lang,
-                    "created_at": now,
-                    "updated_at": now,
-                }
+                (
+                    post_id,
+                    route.topic_id,
+                    route.team_id,
+                    route.team_id,
+                    post.network,
+                    post.created_at,
+                    route.status,
+                    route.priority,
+                    record.sentiment,
+                    record.sentiment_score,
+                    record.lang,
+                    now,
+                    now,
+                )
             )
     if not rows:
         return []
-    connection = session.connection()
-    stmt = _insert_mentions(connection.dialect.name)
+    inserted = insert_returning(
+        session.connection(),
+        Mention.__table__,  # type: ignore[arg-type]
+        MENTION_COLUMNS,
+        rows,
+        conflict=("post_id", "topic_id", "routed_team_id"),
+        returning=("id", "post_id", "topic_id", "team_id"),
+    )
     by_post = {
         ids[(r.post.network, r.post.id)]: r for r in records if (r.post.network, r.post.id) in ids
     }
     created = []
-    for mention_id, post_id, topic_id, team_id in connection.execute(stmt, rows).all():
+    for mention_id, post_id, topic_id, team_id in sorted(inserted):
         record = by_post[post_id]
         created.append(
             NewMention(

@@ -10,8 +10,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from slusha.store.bulk import insert_many
 from slusha.store.schema import IngestCounter, MentionDailyRollup, MentionRollup
-from slusha.store.upsert import insert_for
 
 if TYPE_CHECKING:
     from slusha.store.posts import NewMention, PostRecord
@@ -21,17 +21,15 @@ def add_ingest_counts(session: Session, *, day: str, counts: Counter[tuple[str, 
     """Add to the per-day counters of (network, outcome)."""
     if not counts:
         return
-    table = IngestCounter.__table__
-    stmt = insert_for(session, table)  # type: ignore[arg-type]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["day", "network", "outcome"],
-        set_={"count": table.c.count + stmt.excluded.count},
+    rows = [(day, network, outcome, n) for (network, outcome), n in sorted(counts.items())]
+    insert_many(
+        session.connection(),
+        IngestCounter.__table__,  # type: ignore[arg-type]
+        ("day", "network", "outcome", "count"),
+        rows,
+        conflict=("day", "network", "outcome"),
+        add="count",
     )
-    rows = [
-        {"day": day, "network": network, "outcome": outcome, "count": n}
-        for (network, outcome), n in sorted(counts.items())
-    ]
-    session.connection().execute(stmt, rows)
 
 
 HOURLY_KEY = ("hour", "topic_id", "team_id", "network", "lang", "sentiment")
@@ -70,18 +68,16 @@ def daily_counts(counts: Counts) -> Counts:
 
 
 def _upsert(session: Session, model: Any, key: tuple[str, ...], counts: Counts) -> None:
-    rows = [{**dict(zip(key, k, strict=True)), "count": n} for k, n in counts.items() if n]
-    if not rows:
-        return
+    rows = [(*k, n) for k, n in counts.items() if n]
     # Sorted so that concurrent workers lock rollup rows in the same order (no deadlocks).
-    rows.sort(key=lambda r: tuple(str(r[c]) for c in key))
-    table = model.__table__
-    stmt = insert_for(session, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(key), set_={"count": table.c.count + stmt.excluded.count}
+    rows.sort(key=_lock_order)
+    insert_many(
+        session.connection(), model.__table__, (*key, "count"), rows, conflict=key, add="count"
     )
-    # On the session's connection: the ORM layer of ``session.execute`` costs as much again.
-    session.connection().execute(stmt, rows)
+
+
+def _lock_order(row: tuple[Any, ...]) -> tuple[str, ...]:
+    return tuple(map(str, row))
 
 
 def add_counts(session: Session, counts: Counts) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import Integer, and_, case, cast, func, or_, select
 from sqlalchemy.orm import Session
 
+from slusha.store.bulk import insert_many
 from slusha.store.schema import Holiday, Mention, MentionTimer, SlaPolicy
 
 
@@ -71,8 +72,14 @@ def add_holiday(session: Session, *, team_id: int | None, day: str, name: str) -
 
 def add_timers(session: Session, *, rows: Sequence[dict[str, Any]]) -> None:
     """Insert timers for new mentions (one executemany)."""
-    if rows:  # on the session's connection: the ORM layer of ``session.execute`` is slower
-        session.connection().execute(MentionTimer.__table__.insert(), list(rows))  # type: ignore[attr-defined]
+    if rows:
+        columns = tuple(rows[0])
+        insert_many(
+            session.connection(),
+            MentionTimer.__table__,  # type: ignore[arg-type]
+            columns,
+            [tuple(row[c] for c in columns) for row in rows],
+        )
 
 
 def get_timer(session: Session, *, mention_id: int) -> MentionTimer | None:
