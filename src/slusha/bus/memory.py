@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from slusha.bus.base import Bus, Message
@@ -35,6 +37,25 @@ class MemoryBus(Bus):
         for queue in consumers.values():
             await queue.put((raw, msg_id, 1))
 
+    async def publish_many(
+        self, subject: str, items: Sequence[tuple[dict[str, Any], str | None]]
+    ) -> None:
+        # Every body is encoded before any is queued: one that JSON cannot carry fails the
+        # call with nothing published. Queues take what fits without a wait per message.
+        encoded = [(encode(data), msg_id, 1) for data, msg_id in items]
+        consumers = self._queues.get(subject)
+        queues = (
+            list(consumers.values())
+            if consumers
+            else [self._orphans.setdefault(subject, self._new_queue())]
+        )
+        for queue in queues:
+            for item in encoded:
+                if queue.full():
+                    await queue.put(item)
+                else:
+                    queue.put_nowait(item)
+
     async def subscribe(self, subject: str, durable: str) -> None:
         consumers = self._queues.setdefault(subject, {})
         if durable in consumers:
@@ -60,28 +81,36 @@ class MemoryBus(Bus):
                 items.append(queue.get_nowait())
             except asyncio.QueueEmpty:
                 break
-        return [self._message(subject, queue, *item) for item in items]
+        return [
+            Message(subject, decode(raw), msg_id, attempt, None, partial(self._nak, queue, raw,
+                                                                        msg_id, attempt))
+            for raw, msg_id, attempt in items
+        ]  # fmt: skip
 
-    def _message(
+    async def _nak(
         self,
-        subject: str,
         queue: asyncio.Queue[tuple[bytes, str | None, int]],
         raw: bytes,
         msg_id: str | None,
         attempt: int,
-    ) -> Message:
-        async def redeliver(delay_seconds: float) -> None:
-            if delay_seconds > 0:
-                await asyncio.sleep(delay_seconds)
-            await queue.put((raw, msg_id, attempt + 1))
+        delay_seconds: float,
+    ) -> None:
+        # Redelivery waits in the background, as JetStream's does, so nak returns at once.
+        task = asyncio.create_task(
+            self._redeliver(queue, (raw, msg_id, attempt + 1), delay_seconds)
+        )
+        self._redeliveries.add(task)
+        task.add_done_callback(self._redeliveries.discard)
 
-        async def nak(delay_seconds: float) -> None:
-            # Redelivery waits in the background, as JetStream's does, so nak returns at once.
-            task = asyncio.create_task(redeliver(delay_seconds))
-            self._redeliveries.add(task)
-            task.add_done_callback(self._redeliveries.discard)
-
-        return Message(subject, decode(raw), msg_id, attempt, None, nak)
+    @staticmethod
+    async def _redeliver(
+        queue: asyncio.Queue[tuple[bytes, str | None, int]],
+        item: tuple[bytes, str | None, int],
+        delay_seconds: float,
+    ) -> None:
+        if delay_seconds > 0:
+            await asyncio.sleep(delay_seconds)
+        await queue.put(item)
 
     async def close(self) -> None:
         for task in list(self._redeliveries):

@@ -84,8 +84,8 @@ class Worker:
         self.totals.add(summary)
         if self.on_batch is not None:
             self.on_batch(summary)
-        if outcome.event_ids:
-            await publish_events(self.db, self.bus, clock=self.clock, ids=outcome.event_ids)
+        if outcome.events:
+            await publish_events(self.db, self.bus, clock=self.clock, events=outcome.events)
         return len(messages)
 
     async def _isolate(self, messages: list[Message], error: Exception) -> None:
@@ -104,8 +104,8 @@ class Worker:
                     await message.nak(RETRY_DELAY_SECONDS)
                 continue
             await message.ack()
-            if outcome.event_ids:
-                await publish_events(self.db, self.bus, clock=self.clock, ids=outcome.event_ids)
+            if outcome.events:
+                await publish_events(self.db, self.bus, clock=self.clock, events=outcome.events)
 
     def _dead_letter_rejections(
         self, messages: list[Message], summary: IngestSummary, bad: list[tuple[Message, str]]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from slusha.bus.base import Bus
 from slusha.bus.messages import SUBJECT_EVENTS, event_message
@@ -12,19 +13,29 @@ from slusha.store.db import Database
 
 
 async def publish_events(
-    db: Database, bus: Bus, *, clock: Clock, ids: Sequence[int] | None = None, limit: int = 1000
+    db: Database,
+    bus: Bus,
+    *,
+    clock: Clock,
+    ids: Sequence[int] | None = None,
+    events: Sequence[tuple[int, str, dict[str, Any]]] | None = None,
+    limit: int = 1000,
 ) -> int:
     """Publish the given events (or the oldest unpublished ones) and mark them published.
 
-    A crash between publishing and marking publishes an event twice; consumers dedupe on the
-    event id (it is also the JetStream message id).
+    ``events`` are (id, kind, payload) of events the caller has just committed, so they
+    are not read back. A crash between publishing and marking publishes an event twice;
+    consumers dedupe on the event id (it is also the JetStream message id).
     """
-    with db.read() as tx:
-        if ids is None:
-            events = store_events.unpublished_events(tx.session, limit=limit)
-        else:
-            events = store_events.events_by_id(tx.session, ids=ids)
-        pending = [(e.id, e.kind, e.payload) for e in events if e.published_at is None]
+    if events is not None:
+        pending = list(events)
+    else:
+        with db.read() as tx:
+            if ids is None:
+                stored = store_events.unpublished_events(tx.session, limit=limit)
+            else:
+                stored = store_events.events_by_id(tx.session, ids=ids)
+            pending = [(e.id, e.kind, e.payload) for e in stored if e.published_at is None]
     if not pending:
         return 0
     await bus.publish_many(

@@ -30,6 +30,8 @@ class BatchOutcome:
     unmatched: int = 0
     new_mentions: list[NewMention] = field(default_factory=list)
     event_ids: list[int] = field(default_factory=list)
+    events: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
+    """(id, kind, payload) of ``event_ids``: published after commit without reading them back."""
 
 
 def mention_event(mention: NewMention, record: PostRecord) -> dict[str, Any]:
@@ -103,6 +105,11 @@ def record_batch(
             session, records=records, saved=saved, now=now, new_unmatched=new_unmatched
         )
         outcome.event_ids = store_events.add_events(session, events=events, now=now)
+        # One statement numbers its rows in order, so the sorted ids pair with the events.
+        outcome.events = [
+            (event_id, kind, payload)
+            for event_id, (kind, payload) in zip(outcome.event_ids, events, strict=True)
+        ]
         outcome.new_mentions = saved.new_mentions
     return outcome
 
