@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from slusha.enrich import LanguageDetector
+from slusha.enrich import LanguageDetector, LanguageHints
 from slusha.enrich.words import WordLanguages, words_of
 
 ENGLISH = [
@@ -69,6 +69,7 @@ def test_memory_is_bounded() -> None:
 
 def test_detector_learns_from_full_scorings_then_narrows_known_texts() -> None:
     detector = LanguageDetector()
+    detector.words.decide_words = 0  # this test is about narrowing, not deciding by words
     first = detector.detect_many(ENGLISH + SPANISH)
     assert [d.lang for d in first] == ["en"] * len(ENGLISH) + ["es"] * len(SPANISH)
     assert not any("+words" in d.method for d in first)
@@ -85,6 +86,52 @@ def test_detector_learns_from_full_scorings_then_narrows_known_texts() -> None:
     before = len(detector.words)
     detector.detect("The app answered my refund messages and the order arrived again.")
     assert len(detector.words) == before
+
+
+def test_decided_needs_enough_known_words_all_seen_in_one_language() -> None:
+    memory = WordLanguages(decide_words=4, decide_known=0.75, decide_exclusive=0.5)
+    memory.learn(("the", "order", "is", "late", "again"), "en")
+    assert memory.decided(("the", "order", "is", "late")) == ("en", 1.0)
+    assert memory.decided(("the", "order", "late")) is None  # too few words
+    assert memory.decided(("the", "order", "x1", "x2")) is None  # half unknown
+    # "is" seen in Croatian too (and still in English): less exclusive, still English.
+    for _ in range(3):
+        memory.learn(("is", "tako", "dobro"), "hr")
+    assert memory.decided(("the", "order", "is", "late")) == ("en", 0.75)
+    # A word known only in another language: the words disagree, lingua decides.
+    assert memory.decided(("the", "order", "late", "tako")) is None
+    # Most words shared with another language: not exclusive enough.
+    memory.learn(("the", "order", "late"), "nl")
+    assert memory.decided(("the", "order", "is", "late")) is None
+    assert WordLanguages(decide_words=0).decided(("the", "order", "is", "late")) is None
+
+
+def test_detector_settles_texts_of_known_words_without_lingua() -> None:
+    detector = LanguageDetector()
+    detector.detect_many(ENGLISH + SPANISH)
+    text = "The support team answered my messages and the refund arrived this morning."
+    found = detector.detect(text)
+    assert (found.lang, found.method) == ("en", "words")
+    assert detector.min_confidence <= found.confidence <= 1.0
+    # The network said German: English words outvote it, and the method says so.
+    hinted = detector.detect(text, LanguageHints(network="de"))
+    assert (hinted.lang, hinted.method) == ("en", "words+override")
+    assert detector.detect(text, LanguageHints(network="en")).lang == "en"
+    # Decided texts do not teach the memory.
+    before = len(detector.words)
+    detector.detect("The app answered my refund messages and the order arrived again.")
+    assert len(detector.words) == before
+
+
+def test_near_identical_languages_are_never_settled_by_words() -> None:
+    detector = LanguageDetector()
+    text = "Hvala, narudžba je stigla jutros i kamera je odlična."
+    for _ in range(3):  # as if lingua had read Croatian texts with these words
+        detector.words.learn(words_of(text), "hr", rivals=("sr", "bs"))
+    assert detector.words.decided(words_of(text)) == ("hr", 1.0)
+    found = detector.detect(text)
+    assert found.lang in {"hr", "sr", "bs"}
+    assert not found.method.startswith("words")  # lingua tells hr, sr and bs apart
 
 
 def test_a_language_the_memory_never_saw_is_still_found() -> None:

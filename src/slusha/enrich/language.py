@@ -169,7 +169,9 @@ class LanguageDetector:
     behind to win; the cost of lingua grows with the number of languages); a text whose words
     were mostly seen before is scored in the fast pass only against the few languages those
     words were confidently read in (``self.words``, up to ``word_memory`` words, learnt from
-    texts scored against every language); identical texts are scored once (within a batch and
+    texts scored against every language), and a text whose known words all say one language
+    (not one of the near-identical groups) is settled by them without lingua (method
+    ``words``); identical texts are scored once (within a batch and
     across the last ``cache_size`` texts: reposts, retweets).
     """
 
@@ -363,6 +365,19 @@ class LanguageDetector:
             return groups
         for item in items:
             item.words = words_of(item.text)
+            decided = self.words.decided(item.words)
+            if (
+                decided is not None
+                and decided[0] in langs
+                and decided[0] not in _GROUP_OF
+                and decided[1] >= self.min_confidence
+            ):
+                lang, share = decided
+                found = self._decide(item.text, item.letters, script, {lang: 1.0}, item.hints)
+                if found.lang == lang:  # not a network's language that the words cannot outvote
+                    method = "words+override" if found.method.endswith("+override") else "words"
+                    item.detection = Detection(lang, share, method)
+                    continue
             voted = self.words.candidates(item.words)
             chosen = langs
             if voted is not None:

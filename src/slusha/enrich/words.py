@@ -9,6 +9,11 @@ mostly in one language, is then scored only against that language, its usual riv
 near-identical neighbours and any hinted language; a text with unknown or mixed-language
 words, or too few words, is scored against every language as before and teaches the memory.
 
+A text whose words settle it on their own (``decided``: at least 4 words, three quarters of
+them known, every known word seen in one language and at least half of them in no other) is
+not scored at all: method ``words``. Languages with near-identical neighbours (Serbian,
+Croatian, Bosnian; the Norwegians; Malay and Indonesian) are never settled this way.
+
 Only full scorings teach it, so what it learns is never biased by its own narrowing: a
 language the stream has never carried confidently is never excluded by a text whose words
 it does not know. The memory is bounded and lives in the process (a restart relearns it within
@@ -50,6 +55,9 @@ class WordLanguages:
         min_share: float = 0.05,
         min_top_share: float = 0.8,
         rivals: int = 5,
+        decide_words: int = 4,
+        decide_known: float = 0.75,
+        decide_exclusive: float = 0.5,
     ) -> None:
         self.size = size
         self.min_known = min_known
@@ -57,6 +65,9 @@ class WordLanguages:
         self.min_share = min_share
         self.min_top_share = min_top_share
         self.rivals = rivals
+        self.decide_words = decide_words
+        self.decide_known = decide_known
+        self.decide_exclusive = decide_exclusive
         self._table: dict[str, dict[str, int]] = {}
         # Per word, the languages that hold at least ``min_share`` of its sightings.
         self._counted: dict[str, tuple[str, ...]] = {}
@@ -126,6 +137,46 @@ class WordLanguages:
             if cover[best] < self.min_top_share * known:  # mixed or unclear: score all
                 return None
             return [best, *self._top_rivals.get(best, ())]
+
+    def decided(self, words: tuple[str, ...]) -> tuple[str, float] | None:
+        """The language a text's words settle on their own, with a confidence; else None.
+
+        Much stricter than ``candidates``: at least ``decide_words`` words, ``decide_known``
+        of them known, every known word seen in the same language, and most known words seen
+        in no other. A text like that is in its words' language for every purpose here; lingua
+        would only confirm it. The confidence is the share of known words seen in no other
+        language (at least ``decide_exclusive``).
+        """
+        if self.decide_words <= 0 or len(words) < self.decide_words:
+            return None
+        counted = self._counted
+        best: str | None = None
+        known = exclusive = 0
+        with self._lock:
+            for word in words:
+                langs = counted.get(word)
+                if langs is None:
+                    continue
+                known += 1
+                if len(langs) == 1:
+                    lang = langs[0]
+                    if best is None:
+                        best = lang
+                    elif lang != best:
+                        return None
+                    exclusive += 1
+                elif best is not None and best not in langs:
+                    return None
+        if best is None or known < self.decide_known * len(words):
+            return None
+        share = exclusive / known
+        if share < self.decide_exclusive:
+            return None
+        for word in words:  # words seen in several languages must include the winner
+            langs = counted.get(word)
+            if langs is not None and best not in langs:
+                return None
+        return best, round(share, 4)
 
     def clear(self) -> None:
         """Forget every word and rival."""
