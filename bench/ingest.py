@@ -120,6 +120,9 @@ class TimedEnricher:
         return out
 
 
+STALL_SECONDS = 60.0  # no batch finished for this long: the bench stops and says so
+
+
 async def run(db: Database, posts: list[dict], enricher: Any, batch_size: int) -> dict[str, float]:
     bus = MemoryBus(queue_size=20_000)
     clock = SystemClock()
@@ -127,7 +130,17 @@ async def run(db: Database, posts: list[dict], enricher: Any, batch_size: int) -
     pipeline = Pipeline(db=db, clock=clock, topics=TopicIndex(db), enricher=timed)
     pipeline.topics.refresh(force=True)
     tune_gc()
-    worker = Worker(pipeline=pipeline, bus=bus, db=db, clock=clock, batch_size=batch_size)
+    stop = asyncio.Event()
+    progress = {"at": time.perf_counter()}
+
+    def on_batch(_summary: Any) -> None:
+        progress["at"] = time.perf_counter()
+        if worker.totals.received >= len(posts):
+            stop.set()
+
+    worker = Worker(
+        pipeline=pipeline, bus=bus, db=db, clock=clock, batch_size=batch_size, on_batch=on_batch
+    )
     await worker.start()
     started = time.perf_counter()
 
@@ -144,15 +157,29 @@ async def run(db: Database, posts: list[dict], enricher: Any, batch_size: int) -
             ):
                 await message.ack()
 
+    async def watchdog() -> None:
+        # A worker that keeps failing (a broken enricher, say) retries and dead-letters
+        # messages for ever; the bench must end with a message instead of hanging.
+        while not stop.is_set():
+            await asyncio.sleep(1.0)
+            if time.perf_counter() - progress["at"] > STALL_SECONDS:
+                stop.set()
+
     await bus.subscribe(SUBJECT_EVENTS, "bench")
-    drain = asyncio.create_task(drain_events())
+    helpers = [asyncio.create_task(drain_events()), asyncio.create_task(watchdog())]
     publisher = asyncio.create_task(publish())
-    while worker.totals.received < len(posts):
-        await worker.run_once(timeout_seconds=1.0)
-    await publisher
-    drain.cancel()
+    await worker.run(stop)  # the worker loop the product runs
     elapsed = time.perf_counter() - started
+    for task in helpers:
+        task.cancel()
     totals = worker.totals
+    if totals.received < len(posts):
+        publisher.cancel()
+        raise SystemExit(
+            f"the worker stalled: {totals.received:,} of {len(posts):,} posts processed, none "
+            f"for {STALL_SECONDS:.0f} s (its log above says why)"
+        )
+    await publisher
     return {
         "seconds": elapsed,
         "posts_per_second": totals.received / elapsed,
