@@ -19,6 +19,7 @@ import json
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from functools import cache
+from itertools import chain
 from typing import Any
 
 import orjson
@@ -148,8 +149,8 @@ def insert_returning(
     for start in range(0, len(values), per_statement):
         chunk = values[start : start + per_statement]
         sql = _statement(head, one, tail, len(chunk))
-        params = tuple(value for row in chunk for value in row)
-        out.extend(tuple(r) for r in connection.exec_driver_sql(sql, params))
+        params = tuple(chain.from_iterable(chunk))
+        out.extend(connection.exec_driver_sql(sql, params).fetchall())
     return out
 
 

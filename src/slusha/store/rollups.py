@@ -70,7 +70,10 @@ def daily_counts(counts: Counts) -> Counts:
 def _upsert(session: Session, model: Any, key: tuple[str, ...], counts: Counts) -> None:
     rows = [(*k, n) for k, n in counts.items() if n]
     # Sorted so that concurrent workers lock rollup rows in the same order (no deadlocks).
-    rows.sort(key=_lock_order)
+    try:
+        rows.sort()  # every key column holds one type and no None: the plain order is total
+    except TypeError:
+        rows.sort(key=_lock_order)
     insert_many(
         session.connection(), model.__table__, (*key, "count"), rows, conflict=key, add="count"
     )
