@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import insert, select, text
+from sqlalchemy.exc import ProgrammingError
+from tests.support.databases import PostgresTemplate
 
-from slusha.store.bulk import MAX_ROWS, insert_many, insert_returning
+from slusha.store.bulk import MAX_ROWS, insert_many, insert_returning, unprepared
 from slusha.store.db import Database
+from slusha.store.posts import existing_post_ids
 from slusha.store.schema import Event, IngestCounter
 
 MOMENT = datetime(2026, 11, 28, 9, 30, 5, tzinfo=UTC)  # whole seconds: the strictest form
@@ -100,3 +104,33 @@ def test_conflicting_rows_are_skipped_or_added_up(db: Database) -> None:
         ("2026-11-28", "unmatched"): 1,
         ("2026-11-29", "matched"): 4,
     }
+
+
+@pytest.fixture
+def pg(postgres_template: PostgresTemplate) -> Iterator[Database]:
+    """PostgreSQL only: prepared statements and generic plans are its own."""
+    database = postgres_template.fresh()
+    yield database
+    database.dispose()
+
+
+def test_stored_post_look_ups_are_never_prepared_on_postgresql(pg: Database) -> None:
+    """A prepared look-up keeps the plan made while the table was empty (a full scan per key)."""
+    db = pg
+    keys = [("x", f"p{i}") for i in range(30)]
+    with db.transaction() as tx:
+        for _ in range(8):  # psycopg prepares a statement from its fifth run on
+            assert existing_post_ids(tx.session, keys=keys) == {}
+        prepared = tx.session.execute(
+            text("SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE '%LATERAL%'")
+        ).scalar_one()
+    assert prepared == 0
+
+
+def test_driver_errors_of_unprepared_queries_read_as_sqlalchemy_errors(pg: Database) -> None:
+    db = pg
+    with pytest.raises(ProgrammingError, match="no_such_table"), db.transaction() as tx:
+        unprepared(tx.session.connection(), "SELECT * FROM no_such_table WHERE id = %s", (1,))
+    with db.transaction() as tx:
+        rows = unprepared(tx.session.connection(), "SELECT %s::int + 1", (41,))
+    assert rows == [(42,)]

@@ -6,11 +6,14 @@ the cost of saving a batch. Here a statement is rendered once per table, shape a
 only the columns that need it are converted (UTC datetimes, JSON), with the same stored
 forms SQLAlchemy writes, so ORM reads see exactly what an ORM insert would have left.
 
-- ``insert_returning``: multi-row ``INSERT ... VALUES (...), (...) [ON CONFLICT DO NOTHING]
-  RETURNING``, in chunks of equal size (the driver's statement cache then parses each shape
-  once).
-- ``insert_many``: a one-row statement run as the driver's executemany (a C loop in sqlite3, a
-  pipeline in psycopg), optionally ``ON CONFLICT DO UPDATE SET n = n + excluded.n``.
+- ``insert_returning``: ``INSERT ... [ON CONFLICT DO NOTHING] RETURNING``;
+- ``insert_many``: the same without RETURNING, optionally ``ON CONFLICT DO UPDATE SET
+  n = n + excluded.n``.
+
+On SQLite, ``insert_returning`` sends multi-row ``VALUES`` lists in chunks of equal size (the
+driver's statement cache parses each shape once) and ``insert_many`` one row's statement as
+sqlite3's executemany (a C loop). On PostgreSQL both send one statement with a typed array
+per column, turned into rows by ``unnest``.
 """
 
 from __future__ import annotations
@@ -67,24 +70,9 @@ def _converters(table: Table, columns: Sequence[str], dialect: str) -> list[tupl
     return out
 
 
-@cache
-def _plan(
-    table: Table,
-    columns: tuple[str, ...],
-    dialect: str,
-    conflict: tuple[str, ...],
-    add: str | None,
-    returning: tuple[str, ...],
-) -> tuple[str, str, str, list[tuple[int, Converter]], int]:
-    """(statement head, one row's placeholders, tail, converters, rows per statement)."""
-    mark = "?" if dialect == "sqlite" else "%s"
-    one = "(" + ", ".join([mark] * len(columns)) + ")"
-    if dialect == "postgresql":
-        # A JSON text parameter is typed json explicitly (psycopg sends str as unknown, but
-        # a cast says what is meant and holds inside multi-row VALUES too).
-        json_columns = {name for name in columns if isinstance(table.c[name].type, JSON)}
-        one = "(" + ", ".join("%s::json" if c in json_columns else "%s" for c in columns) + ")"
-    names = ", ".join(f'"{name}"' for name in columns)
+def _tail(
+    table: Table, conflict: tuple[str, ...], add: str | None, returning: tuple[str, ...]
+) -> str:
     tail = ""
     if conflict:
         target = ", ".join(f'"{name}"' for name in conflict)
@@ -95,9 +83,64 @@ def _plan(
             tail = f' ON CONFLICT ({target}) DO UPDATE SET "{add}" = {added}'
     if returning:
         tail += " RETURNING " + ", ".join(f'"{name}"' for name in returning)
+    return tail
+
+
+@cache
+def _sqlite_plan(
+    table: Table,
+    columns: tuple[str, ...],
+    conflict: tuple[str, ...],
+    add: str | None,
+    returning: tuple[str, ...],
+) -> tuple[str, str, str, list[tuple[int, Converter]], int]:
+    """(statement head, one row's placeholders, tail, converters, rows per statement)."""
+    names = ", ".join(f'"{name}"' for name in columns)
     head = f"INSERT INTO {table.name} ({names}) VALUES "
+    one = "(" + ", ".join(["?"] * len(columns)) + ")"
     per_statement = max(1, min(MAX_ROWS, MAX_VARIABLES // len(columns)))
-    return head, one, tail, _converters(table, columns, dialect), per_statement
+    tail = _tail(table, conflict, add, returning)
+    return head, one, tail, _converters(table, columns, "sqlite"), per_statement
+
+
+@cache
+def _postgres_plan(
+    table: Table,
+    columns: tuple[str, ...],
+    conflict: tuple[str, ...],
+    add: str | None,
+    returning: tuple[str, ...],
+) -> tuple[str, list[tuple[int, Converter]]]:
+    """One statement for any number of rows: a typed array per column, ``unnest`` to rows.
+
+    The statement text never changes with the row count, so psycopg converts it once and
+    PostgreSQL prepares it once; a multi-row VALUES list of thousands of parameters was
+    converted again on every call.
+    """
+    from sqlalchemy.dialects import postgresql
+
+    dialect = postgresql.dialect()
+    names = ", ".join(f'"{name}"' for name in columns)
+    arrays = ", ".join(f"%s::{table.c[name].type.compile(dialect=dialect)}[]" for name in columns)
+    sql = f"INSERT INTO {table.name} ({names}) SELECT * FROM unnest({arrays})"
+    return sql + _tail(table, conflict, add, returning), _converters(table, columns, "postgresql")
+
+
+def _postgres_insert(
+    connection: Connection,
+    table: Table,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    conflict: Sequence[str],
+    add: str | None,
+    returning: Sequence[str],
+) -> list[tuple[Any, ...]]:
+    sql, converters = _postgres_plan(table, tuple(columns), tuple(conflict), add, tuple(returning))
+    values = _convert(rows, converters)
+    arrays = tuple(list(column) for column in zip(*values, strict=True))
+    result = connection.exec_driver_sql(sql, arrays)
+    return list(result.fetchall()) if returning else []
 
 
 def _convert(
@@ -140,9 +183,12 @@ def insert_returning(
     """
     if not rows:
         return []
-    dialect = connection.dialect.name
-    head, one, tail, converters, per_statement = _plan(
-        table, tuple(columns), dialect, tuple(conflict), None, tuple(returning)
+    if connection.dialect.name == "postgresql":
+        return _postgres_insert(
+            connection, table, columns, rows, conflict=conflict, add=None, returning=returning
+        )
+    head, one, tail, converters, per_statement = _sqlite_plan(
+        table, tuple(columns), tuple(conflict), None, tuple(returning)
     )
     values = _convert(rows, converters)
     out: list[tuple[Any, ...]] = []
@@ -168,15 +214,44 @@ def insert_many(
     conflict: Sequence[str] = (),
     add: str | None = None,
 ) -> None:
-    """Insert ``rows`` with the driver's executemany.
+    """Insert ``rows``.
 
     ``conflict`` alone skips clashing rows; with ``add`` a clash adds the new row's ``add``
-    column to the stored one (counters and rollups).
+    column to the stored one (counters and rollups). With ``add``, no two rows may share
+    their ``conflict`` columns (PostgreSQL updates a row once per statement).
     """
     if not rows:
         return
-    dialect = connection.dialect.name
-    head, one, tail, converters, _per = _plan(
-        table, tuple(columns), dialect, tuple(conflict), add, ()
+    if connection.dialect.name == "postgresql":
+        _postgres_insert(connection, table, columns, rows, conflict=conflict, add=add, returning=())
+        return
+    head, one, tail, converters, _per = _sqlite_plan(
+        table, tuple(columns), tuple(conflict), add, ()
     )
+    # The driver's executemany: sqlite3 binds each row to one prepared statement in C.
     connection.exec_driver_sql(_statement(head, one, tail, 1), _convert(rows, converters))
+
+
+def unprepared(connection: Connection, sql: str, params: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Run a PostgreSQL query planned afresh each time (never as a prepared statement).
+
+    psycopg prepares a statement from its fifth run on, and PostgreSQL may then keep one
+    generic plan for the connection's life. A look-up first planned while its table was empty
+    kept scanning the whole table for every key as the table grew: 20x slower ingest in
+    ``bench/ingest.py``. Planning costs well under a millisecond.
+    """
+    from sqlalchemy.exc import DBAPIError
+
+    raw = connection.connection.dbapi_connection
+    assert raw is not None
+    cursor: Any = raw.cursor()  # psycopg's: execute takes ``prepare``
+    try:
+        cursor.execute(sql, params, prepare=False)
+        return list(cursor.fetchall())
+    except connection.dialect.loaded_dbapi.Error as exc:
+        # The same exception types as a statement run through SQLAlchemy (the callers'
+        # retry logic looks for OperationalError).
+        raise DBAPIError.instance(sql, params, exc, connection.dialect.loaded_dbapi.Error) from exc
+    finally:
+        cursor.close()
+

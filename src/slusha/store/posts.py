@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from slusha.domain.post import Author
 from slusha.domain.post import Post as DomainPost
-from slusha.store.bulk import insert_returning
+from slusha.store.bulk import insert_returning, unprepared
 from slusha.store.rollups import add_ingest_counts, add_rollups
 from slusha.store.schema import Mention, Post
 
@@ -165,19 +165,26 @@ def existing_post_ids(
         by_network.setdefault(network, []).append(external_id)
     connection = session.connection()
     postgres = connection.dialect.name == "postgresql"
-    select_ids = f"SELECT id, external_id FROM {Post.__tablename__} WHERE network = "
+    select_ids = f"SELECT id, external_id FROM {Post.__tablename__} WHERE network = ?"
     chunk_size = 10 * KEY_CHUNK if postgres else KEY_CHUNK  # one array parameter there
     for network, external_ids in by_network.items():
         for start in range(0, len(external_ids), chunk_size):
             chunk = external_ids[start : start + chunk_size]
             if postgres:
-                sql = select_ids + "%s AND external_id = ANY(%s)"
-                params: tuple[Any, ...] = (network, chunk)
+                # One unique-index probe per key, whatever the table's statistics say: with
+                # "= ANY(array)" a freshly filled table (not analysed yet) was scanned per
+                # network instead, 4x slower at 50,000 posts and worse as it grew.
+                sql = (
+                    "SELECT p.id, p.external_id FROM unnest(%s::text[]) AS k(external_id) "
+                    f"CROSS JOIN LATERAL (SELECT id, external_id FROM {Post.__tablename__} "
+                    "WHERE network = %s AND external_id = k.external_id LIMIT 1) AS p"
+                )
+                rows = unprepared(connection, sql, (chunk, network))
             else:
                 marks = ",".join("?" * len(chunk))
-                sql = select_ids + f"? AND external_id IN ({marks})"
-                params = (network, *chunk)
-            for post_id, external_id in connection.exec_driver_sql(sql, params):
+                sql = select_ids + f" AND external_id IN ({marks})"
+                rows = list(connection.exec_driver_sql(sql, (network, *chunk)).fetchall())
+            for post_id, external_id in rows:
                 found[(network, external_id)] = post_id
     return found
 
