@@ -207,7 +207,7 @@ def parse_author(value: Any) -> Author | None:
         return None
     if not isinstance(value, dict):
         raise PostFormatError(f"'author' must be an object, got {_type_name(value)}", key="author")
-    unknown = value.keys() - _AUTHOR_KEY_SET
+    unknown = () if _AUTHOR_KEY_SET.issuperset(value) else value.keys() - _AUTHOR_KEY_SET
     if unknown:
         raise PostFormatError(
             f"'author' has unknown keys {sorted(unknown)} (allowed: {', '.join(AUTHOR_KEYS)})",
@@ -244,13 +244,14 @@ def parse_post(obj: Any, *, default_network: str | None = None) -> Post:
         raise PostFormatError(f"a post must be a JSON object, got {_type_name(obj)}")
     if default_network is not None and "network" not in obj:
         obj = {**obj, "network": default_network}
-    missing = [key for key in REQUIRED_KEYS if key not in obj or obj[key] is None]
-    if missing:
+    get = obj.get  # this runs for every post the pipeline sees: common cases first
+    network, post_id, text = get("network"), get("id"), get("text")
+    if network is None or post_id is None or text is None or get("created_at") is None:
+        missing = [key for key in REQUIRED_KEYS if key not in obj or obj[key] is None]
         raise PostFormatError(
             f"missing required key{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
             key=missing[0],
         )
-    network = obj["network"]
     if not isinstance(network, str):
         raise PostFormatError(
             f"'network' must be a string, got {_type_name(network)}", key="network"
@@ -260,7 +261,6 @@ def parse_post(obj: Any, *, default_network: str | None = None) -> Post:
             f"unknown network {network!r} (one of: {', '.join(sorted(NETWORKS))})",
             key="network",
         )
-    post_id = obj["id"]
     if isinstance(post_id, int) and not isinstance(post_id, bool):
         post_id = str(post_id)
     if not isinstance(post_id, str):
@@ -269,19 +269,18 @@ def parse_post(obj: Any, *, default_network: str | None = None) -> Post:
         raise PostFormatError("'id' must not be empty", key="id")
     if len(post_id) > MAX_ID_LENGTH:
         raise PostFormatError(f"'id' is longer than {MAX_ID_LENGTH} characters", key="id")
-    text = obj["text"]
     if not isinstance(text, str):
         raise PostFormatError(f"'text' must be a string, got {_type_name(text)}", key="text")
     created_at = parse_datetime(obj["created_at"])
-    kind = obj.get("kind") or "post"
-    if not isinstance(kind, str) or kind not in POST_KINDS:
+    kind = get("kind") or "post"
+    if kind != "post" and (not isinstance(kind, str) or kind not in POST_KINDS):
         raise PostFormatError(
             f"unknown kind {kind!r} (one of: {', '.join(sorted(POST_KINDS))})", key="kind"
         )
     lang = _opt_str(obj, "lang")
     if lang is not None:
         lang = lang.strip().lower() or None
-    metrics_in = obj.get("metrics")
+    metrics_in = get("metrics")
     metrics: dict[str, int] = {}
     if metrics_in is not None:
         if not isinstance(metrics_in, dict):
@@ -292,12 +291,13 @@ def parse_post(obj: Any, *, default_network: str | None = None) -> Post:
             if mvalue is None:
                 continue
             metrics[str(mkey)] = _count(mvalue, f"metrics.{mkey}")
-    extra_in = obj.get("extra")
+    extra_in = get("extra")
     if extra_in is not None and not isinstance(extra_in, dict):
         raise PostFormatError(f"'extra' must be an object, got {_type_name(extra_in)}", key="extra")
-    extra: dict[str, Any] = dict(extra_in or {})
-    for key in obj.keys() - KNOWN_KEYS:
-        extra.setdefault(key, obj[key])
+    extra: dict[str, Any] = dict(extra_in) if extra_in else {}
+    if not KNOWN_KEYS.issuperset(obj):
+        for key in obj.keys() - KNOWN_KEYS:
+            extra.setdefault(key, obj[key])
     return Post(
         network=network,
         id=post_id,
