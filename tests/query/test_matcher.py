@@ -177,3 +177,45 @@ def test_networks_match_the_post_format() -> None:
 
 def test_created_at_is_not_needed() -> None:
     assert Matcher({"t": "acme"}).match({"text": "acme"}) == {"t"}
+
+
+def test_prefilter_lets_through_only_posts_holding_a_key() -> None:
+    m = Matcher({"t1": "acme NEAR/3 refund", "t2": '#brand OR "big sale"', "t3": "café*"})
+    assert not m.may_match(post("nothing to see here"))
+    assert m.match(post("nothing to see here")) == set()
+    # "refund" (the rarer-looking word) indexes t1: a candidate, then no match.
+    assert m.may_match(post("a REFUND post without the other word"))
+    assert m.match(post("a REFUND post without the other word")) == set()
+    assert m.may_match(post("#Brand")) and m.match(post("#Brand")) == {"t2"}
+    assert m.match(post("the big old sale")) == set()  # the phrase needs adjacent words
+    assert m.match(post("Big sale today")) == {"t2"}
+    # Folding: "CAFÉS" folds to "cafés", which holds the wildcard's stem "café".
+    assert m.match(post("Two CAFÉS closed")) == {"t3"}
+    # The title is searched with the text.
+    assert m.match(post("refund now", title="Acme news")) == {"t1"}
+
+
+def test_prefilter_checks_field_keys_and_turns_off_for_topics_without_keys() -> None:
+    m = Matcher({"t1": "author:acme_support", "t2": "acme"})
+    reply = post("thanks for waiting", author={"handle": "@Acme_Support"})
+    assert m.may_match(reply) and m.match(reply) == {"t1"}
+    assert not m.may_match(post("thanks for waiting", author={"handle": "bob"}))
+    m.add("t3", "followers:>1000")  # no necessary key: every post must be checked
+    big = post("hello", author={"handle": "bob", "followers": 5000})
+    assert m.may_match(post("hello")) and m.match(big) == {"t3"}
+    m.remove("t3")
+    assert not m.may_match(big)
+
+
+def test_prefilter_follows_many_adds_and_removals() -> None:
+    m = Matcher()
+    for i in range(3 * DELTA_LIMIT):  # past the delta limit: the automaton is rebuilt
+        m.add(f"t{i}", f"word{i}x OR pre{i}y*")
+    assert m.match(post("about word7x")) == {"t7"}
+    assert m.match(post(f"pre{2 * DELTA_LIMIT}yes")) == {f"t{2 * DELTA_LIMIT}"}
+    for i in range(0, 3 * DELTA_LIMIT, 2):  # removed keys stay as tombstones, then go
+        m.remove(f"t{i}")
+    assert m.match(post("about word8x and word9x")) == {"t9"}
+    assert not m.may_match(post("only unrelated words"))
+    m.add("late", "word8x")
+    assert m.match(post("about word8x")) == {"late"}

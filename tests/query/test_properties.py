@@ -137,6 +137,7 @@ def test_matcher_agrees_with_reference(
     for item in post_list:
         expected = {t for t, q in compiled.items() if evaluate(q.tree, item)}
         assert matcher.match(item) == expected, (queries, item)
+        assert matcher.may_match(item) or not expected, (queries, item)  # the prefilter
         for topic, query in compiled.items():
             assert query.matches(item) == (topic in expected)
 
@@ -165,6 +166,7 @@ def test_incremental_changes_agree_with_reference(
         for item in post_list:
             expected = {t for t, q in live.items() if compile_query(q).matches(item)}
             assert matcher.match(item) == expected, (step, live, item)
+            assert matcher.may_match(item) or not expected, (step, live, item)
             assert expected == {t for t, q in live.items() if evaluate(compile_query(q).tree, item)}
 
 

@@ -10,6 +10,13 @@ excluded key at all), and the rest with set tests of their other necessary keys 
 a predicate call only when those pass. The few topics with no necessary key
 (``followers:>1000`` alone) are checked on every post.
 
+Before any of that, a post must get past a prefilter: one Aho-Corasick pass over its folded
+text for the index's text keys (a wildcard key by its first word). A key the post holds is a
+substring of that text, so a post with none of them can match no branch, and is answered
+without being tokenised: most posts of a stream mention no topic at all. Field keys in the
+index (``author:``, ``site:``, a query of ``lang:`` alone) are checked against the post's
+own, and topics with no necessary key turn the prefilter off.
+
 Adding and removing topics never rebuilds the whole index: the key dict changes in place,
 new wildcard keys wait in a small delta set (searched with ``in``), and the automaton is
 rebuilt only when the delta or the count of removed keys grows past a threshold, on the
@@ -25,9 +32,10 @@ from typing import Any
 import ahocorasick
 
 from slusha.query.compiler import CompiledQuery, Predicate, compile_query
-from slusha.query.fields import read_post
+from slusha.query.fields import PostFields, read_post
+from slusha.query.normalise import fold
 from slusha.query.plan import ANY_KEY, plan
-from slusha.query.postview import PostView
+from slusha.query.postview import PostView, add_field_keys, full_text
 
 # New wildcard keys are searched one by one until this many wait; then the automaton is
 # rebuilt (tens of milliseconds at 100k topics), amortised over at least this many adds.
@@ -75,6 +83,15 @@ class Matcher:
         self._stale = 0
         self._site_refs = 0
         self._author_refs = 0
+        # The prefilter's strings (index keys' text stems), counted per branch key, kept in
+        # an automaton like the wildcard keys; index keys it cannot take are counted apart.
+        self._stem_refs: dict[str, int] = {}
+        self._stems: Any = None
+        self._stems_in: frozenset[str] = frozenset()
+        self._stems_delta: set[str] = set()
+        self._stems_stale = 0
+        self._field_keys = 0  # index keys that are field keys (author:, site:, ...)
+        self._unfilterable = 0  # index keys with no text stem: no prefilter
         # Later duplicates of an id win, as with add(); buckets are gathered in lists and
         # frozen once, so building is linear even when thousands of topics share a key.
         bulk: dict[str, tuple[list[str], list[_Guarded], list[_Checked]]] = {}
@@ -94,6 +111,7 @@ class Matcher:
             if collecting:
                 gc.enable()
         self._rebuild()
+        self._rebuild_stems()
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -129,6 +147,7 @@ class Matcher:
             self._always.remove(entry.always)
         for branch in entry.branches:
             for key in branch.keys:
+                self._count_stem(key, -1)
                 bucket = self._index.get(key)
                 if bucket is None:
                     continue  # emptied by an earlier branch of the same topic
@@ -186,6 +205,7 @@ class Matcher:
                 else (topic, branch.every, branch.some, branch.exclude, branch.check)
             )
             for key in branch.keys:
+                self._count_stem(key, +1)
                 if bulk is not None:
                     bulk.setdefault(key, ([], [], []))[part].append(item)
                 else:
@@ -202,6 +222,63 @@ class Matcher:
             if refs == 0 and key not in self._in_automaton:
                 self._delta.add(key)
 
+    def _count_stem(self, key: str, step: int) -> None:
+        if key == ANY_KEY:  # every post holds it (never an index key today; stay safe)
+            self._unfilterable += step
+            return
+        if key.startswith("\x00"):
+            self._field_keys += step
+            return
+        # A wildcard key (" acme sup", " #acm") is found in the joined tokens; its first word
+        # is then a substring of the folded text. Other keys are tokens of that text.
+        stem = key[1:].split(" ", 1)[0] if key.startswith(" ") else key
+        if not stem:
+            self._unfilterable += step
+            return
+        refs = self._stem_refs.get(stem, 0) + step
+        if refs > 0:
+            self._stem_refs[stem] = refs
+            if refs == step and stem not in self._stems_in:  # new (step is +1 here)
+                self._stems_delta.add(stem)
+            return
+        del self._stem_refs[stem]
+        if stem in self._stems_delta:
+            self._stems_delta.discard(stem)
+        else:
+            self._stems_stale += 1  # a tombstone in the automaton: a hit costs a full check
+
+    def _rebuild_stems(self) -> None:
+        stems = frozenset(self._stem_refs)
+        automaton = None
+        if stems:
+            automaton = ahocorasick.Automaton()
+            for stem in stems:
+                automaton.add_word(stem, stem)
+            automaton.make_automaton()
+        self._stems = automaton
+        self._stems_in = stems
+        self._stems_delta = set()
+        self._stems_stale = 0
+
+    def _may_match(self, folded: str, fields: PostFields) -> bool:
+        """False only when the post can match no topic (the prefilter)."""
+        if len(self._stems_delta) > DELTA_LIMIT or self._stems_stale > max(
+            DELTA_LIMIT, len(self._stem_refs)
+        ):
+            self._rebuild_stems()
+        stems = self._stems
+        if stems is not None:
+            for _hit in stems.iter(folded):
+                return True
+        if self._stems_delta and any(stem in folded for stem in self._stems_delta):
+            return True
+        if self._field_keys:
+            keys: set[str] = set()
+            add_field_keys(keys, fields, with_site=self._site_refs > 0,
+                           with_author=self._author_refs > 0)  # fmt: skip
+            return not self._keyset.isdisjoint(keys)
+        return False
+
     def _rebuild(self) -> None:
         keys = frozenset(self._wild_refs)
         automaton = None
@@ -216,10 +293,16 @@ class Matcher:
         self._stale = 0
 
     def _view(self, post: Any) -> PostView:
+        return self._view_of(read_post(post))
+
+    def _view_of(self, fields: PostFields, folded: str | None = None) -> PostView:
         if len(self._delta) > DELTA_LIMIT or self._stale > max(DELTA_LIMIT, len(self._wild_refs)):
             self._rebuild()
         view = PostView(
-            read_post(post), with_site=self._site_refs > 0, with_author=self._author_refs > 0
+            fields,
+            with_site=self._site_refs > 0,
+            with_author=self._author_refs > 0,
+            folded=folded,
         )
         keys = view.keys
         keys.add(ANY_KEY)
@@ -236,9 +319,24 @@ class Matcher:
                 keys.update(found)
         return view
 
+    def may_match(self, post: Any) -> bool:
+        """False only when the post can match no topic: the prefilter ``match`` starts with."""
+        fields = read_post(post)
+        if self._always or self._unfilterable:
+            return True
+        text = full_text(fields)
+        return self._may_match(text.lower() if text.isascii() else fold(text), fields)
+
     def match(self, post: Any) -> set[str]:
         """The ids of the topics the post (dict, ``Post`` or store row) matches."""
-        return self._match_view(self._view(post))
+        fields = read_post(post)
+        if self._always or self._unfilterable:
+            return self._match_view(self._view_of(fields))
+        text = full_text(fields)
+        folded = text.lower() if text.isascii() else fold(text)
+        if not self._may_match(folded, fields):
+            return set()
+        return self._match_view(self._view_of(fields, folded))
 
     def _match_view(self, view: PostView) -> set[str]:
         keys = view.keys

@@ -36,6 +36,32 @@ def wildcard_keys(term: Term) -> tuple[str, ...]:
     return (" " + term.key,)
 
 
+def full_text(fields: PostFields) -> str:
+    """The text queries search: the title (when there is one) and the text."""
+    title = fields.title
+    return f"{title}\n{fields.text}" if title else fields.text
+
+
+def add_field_keys(
+    keys: set[str], fields: PostFields, *, with_site: bool, with_author: bool
+) -> None:
+    """Add the post's field keys (network, language, author, site) to ``keys``."""
+    if fields.network:
+        keys.add(_network_key(fields.network))
+    if fields.lang:
+        lang = _lang_key(fields.lang)
+        if lang:
+            keys.add(lang)
+    if with_author and fields.handle:
+        handle = normal_handle(fields.handle)
+        if handle:
+            keys.add(AUTHOR_KEY + handle)
+    if with_site:
+        host = host_of(fields.url)
+        if host:
+            keys.update(_site_keys(host))
+
+
 class PostView:
     """A post as compiled queries read it: token keys, field keys, lazy positions."""
 
@@ -53,36 +79,28 @@ class PostView:
     )
 
     def __init__(
-        self, fields: PostFields, *, with_site: bool = False, with_author: bool = True
+        self,
+        fields: PostFields,
+        *,
+        with_site: bool = False,
+        with_author: bool = True,
+        folded: str | None = None,
     ) -> None:
-        title = fields.title
-        text = f"{title}\n{fields.text}" if title else fields.text
+        text = full_text(fields)
         # fold + token_strings + tagged_words, inlined: this runs once per post per matcher.
+        # ``folded`` is ``fold(full_text(fields))`` when the caller has it already.
         if text.isascii():
-            folded = text.lower()
+            folded = text.lower() if folded is None else folded
             tokens = ASCII_TOKENS.findall(folded)
         else:
-            folded = fold(text)
+            folded = fold(text) if folded is None else folded
             tokens = token_strings(folded)
         keys = set(tokens)
         if "#" in folded or "@" in folded:
             # The words inside tags are the tag tokens without their first character (what
             # ``tagged_words`` finds, without scanning the text a second time).
             keys.update([t[1:] for t in tokens if t[0] in "#@"])
-        if fields.network:
-            keys.add(_network_key(fields.network))
-        if fields.lang:
-            lang = _lang_key(fields.lang)
-            if lang:
-                keys.add(lang)
-        if with_author and fields.handle:
-            handle = normal_handle(fields.handle)
-            if handle:
-                keys.add(AUTHOR_KEY + handle)
-        if with_site:
-            host = host_of(fields.url)
-            if host:
-                keys.update(_site_keys(host))
+        add_field_keys(keys, fields, with_site=with_site, with_author=with_author)
         self.text = text
         self.tokens = tokens
         self.keys = keys
