@@ -219,3 +219,18 @@ def test_prefilter_follows_many_adds_and_removals() -> None:
     assert not m.may_match(post("only unrelated words"))
     m.add("late", "word8x")
     assert m.match(post("about word8x")) == {"late"}
+
+
+def test_prefilter_steps_aside_while_most_posts_get_past_it() -> None:
+    from slusha.query.matcher import PREFILTER_SAMPLE, PREFILTER_WINDOW
+
+    m = Matcher({"t1": "the", "t2": "acme"})
+    assert m.prefiltering
+    for i in range(PREFILTER_WINDOW):  # every post holds "the": the pass only costs
+        assert m.match(post(f"the post {i}")) == {"t1"}
+    assert not m.prefiltering
+    # Answers stay right meanwhile, and a sample of posts keeps measuring.
+    for _ in range(PREFILTER_WINDOW * PREFILTER_SAMPLE):
+        assert m.match(post("nothing here")) == set()
+    assert m.prefiltering  # the stream changed: most posts hold no key any more
+    assert m.match(post("ACME again")) == {"t2"}

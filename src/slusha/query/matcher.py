@@ -37,6 +37,11 @@ from slusha.query.normalise import fold
 from slusha.query.plan import ANY_KEY, plan
 from slusha.query.postview import PostView, add_field_keys, full_text
 
+# The prefilter is used while fewer than this share of the last window's posts got past it;
+# otherwise only every PREFILTER_SAMPLE-th post goes through it, to notice a change.
+PREFILTER_PASS_SHARE = 0.5
+PREFILTER_WINDOW = 1000
+PREFILTER_SAMPLE = 16
 # New wildcard keys are searched one by one until this many wait; then the automaton is
 # rebuilt (tens of milliseconds at 100k topics), amortised over at least this many adds.
 DELTA_LIMIT = 64
@@ -92,6 +97,8 @@ class Matcher:
         self._stems_stale = 0
         self._field_keys = 0  # index keys that are field keys (author:, site:, ...)
         self._unfilterable = 0  # index keys with no text stem: no prefilter
+        self._filtering = True
+        self._seen = self._tried = self._passed = 0
         # Later duplicates of an id win, as with add(); buckets are gathered in lists and
         # frozen once, so building is linear even when thousands of topics share a key.
         bulk: dict[str, tuple[list[str], list[_Guarded], list[_Checked]]] = {}
@@ -319,6 +326,11 @@ class Matcher:
                 keys.update(found)
         return view
 
+    @property
+    def prefiltering(self) -> bool:
+        """Whether ``match`` runs the prefilter on every post (it does while that pays)."""
+        return self._filtering and not (self._always or self._unfilterable)
+
     def may_match(self, post: Any) -> bool:
         """False only when the post can match no topic: the prefilter ``match`` starts with."""
         fields = read_post(post)
@@ -332,9 +344,20 @@ class Matcher:
         fields = read_post(post)
         if self._always or self._unfilterable:
             return self._match_view(self._view_of(fields))
+        self._seen += 1
+        if not self._filtering and self._seen % PREFILTER_SAMPLE:
+            return self._match_view(self._view_of(fields))
         text = full_text(fields)
         folded = text.lower() if text.isascii() else fold(text)
-        if not self._may_match(folded, fields):
+        passed = self._may_match(folded, fields)
+        self._tried += 1
+        self._passed += passed
+        if self._tried >= PREFILTER_WINDOW:
+            # Worth it only while it turns most posts away: with thousands of topics on
+            # common words nearly every post holds a key, and the pass is pure cost.
+            self._filtering = self._passed < PREFILTER_PASS_SHARE * self._tried
+            self._tried = self._passed = 0
+        if not passed:
             return set()
         return self._match_view(self._view_of(fields, folded))
 
