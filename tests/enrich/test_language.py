@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from slusha.enrich import Enricher, LanguageDetector, LanguageHints, detect_language
-from slusha.enrich.language import normalise_code, same_language
+from slusha.enrich.language import normalise_code, same_language, script_counts
 from slusha.errors import ConfigError
 
 
@@ -160,3 +162,11 @@ def test_cache_is_bounded() -> None:
     off = LanguageDetector(cache_size=0)
     off.detect("Guten Morgen")
     assert not off._cache
+
+
+@given(st.text(alphabet=st.characters(max_codepoint=127), max_size=200))
+def test_ascii_letters_are_counted_as_the_latin_pattern_counts_them(text: str) -> None:
+    from slusha.enrich.language import _SCRIPTS
+
+    latin = len(_SCRIPTS[0][1].findall(text))
+    assert script_counts(text) == ({"latin": latin} if latin else {})

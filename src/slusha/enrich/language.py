@@ -73,6 +73,7 @@ _SCRIPTS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ("han", "\u4e00-\u9fff\u3400-\u4dbf"),
     )
 )
+_ASCII_NON_LETTERS = bytes(b for b in range(128) if not chr(b).isalpha())
 _EUROPEAN = tuple(s for s in _SCRIPTS if s[0] in {"latin", "cyrillic", "greek", "armenian"})
 _SCRIPT_LANGUAGES: dict[str, frozenset[str]] = {
     "cyrillic": frozenset({"be", "bg", "kk", "mk", "mn", "ru", "sr", "uk"}),
@@ -139,6 +140,11 @@ def script_counts(text: str) -> dict[str, int]:
     """Letters per script in a text (only scripts that occur)."""
     counts: dict[str, int] = {}
     if not text:
+        return counts
+    if text.isascii():  # most posts: count A-Z and a-z in C, without a list of matches
+        found = len(text.encode("ascii").translate(None, _ASCII_NON_LETTERS))
+        if found:
+            counts["latin"] = found
         return counts
     highest = ord(max(text))  # most posts: Latin (below Greek), or up to Armenian
     scripts = _SCRIPTS[:1] if highest < 0x370 else _EUROPEAN if highest < 0x590 else _SCRIPTS

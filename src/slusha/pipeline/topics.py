@@ -83,7 +83,8 @@ class TopicIndex:
 
     def match(self, post: Any) -> list[int]:
         """Ids of the topics the post matches."""
-        return sorted(int(t) for t in self.matcher.match(post))
+        found = self.matcher.match(post)
+        return sorted(map(int, found)) if found else []
 
     def _load_rules(self, rules: list[RoutingRule]) -> None:
         # A handful of rules: rebuilding their matcher on any change is cheaper than diffing.
