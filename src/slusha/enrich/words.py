@@ -51,7 +51,7 @@ class WordLanguages:
         *,
         size: int = 100_000,
         min_known: int = 2,
-        min_known_share: float = 0.4,
+        min_known_share: float = 0.3,
         min_share: float = 0.05,
         min_top_share: float = 0.8,
         rivals: int = 5,
