@@ -70,9 +70,12 @@ def reopen_conversations(
     """Reopen resolved or waiting mentions whose author replied into their thread."""
     wanted: dict[str, dict[str, list[Post]]] = {}
     for post in posts:
+        reply_to, thread = post.reply_to, post.thread
+        if reply_to is None and thread is None:  # most posts: this runs for every new one
+            continue
         if post.author is None or not (post.author.handle or post.author.id):
             continue
-        for key in {post.reply_to, post.thread} - {None, post.id}:
+        for key in {reply_to, thread} - {None, post.id}:
             assert key is not None
             wanted.setdefault(post.network, {}).setdefault(key, []).append(post)
     events: list[tuple[str, dict[str, Any]]] = []

@@ -74,23 +74,27 @@ def record_batch(
     with db.transaction() as tx:
         session = tx.session
         # One look-up for the whole batch: which posts, matched or not, are stored already.
-        keys = [(r.post.network, r.post.id) for r in records]
-        keys += [(p.network, p.id) for p in unmatched]
+        unmatched_keys = [(p.network, p.id) for p in unmatched]
+        keys = [(r.post.network, r.post.id) for r in records] + unmatched_keys
         known = store_posts.existing_post_ids(session, keys=keys)
         saved = store_posts.save_posts(session, records=records, now=now, day=day, known=known)
         outcome.new_posts = saved.new_posts
         outcome.duplicates = saved.updated_posts
         new_unmatched: list[Post] = []
         if unmatched:
-            new_unmatched = [p for p in unmatched if (p.network, p.id) not in known]
-            edits = [PostRecord(post=p) for p in unmatched if (p.network, p.id) in known]
+            edits: list[PostRecord] = []
+            counts: Counter[tuple[str, str]] = Counter()
+            for post, key in zip(unmatched, unmatched_keys, strict=True):
+                if key in known:
+                    edits.append(PostRecord(post=post))
+                    counts[(post.network, "duplicate")] += 1
+                else:
+                    new_unmatched.append(post)
+            for network, count in Counter(p.network for p in new_unmatched).items():
+                counts[(network, "unmatched")] += count
             if edits:
                 store_posts.update_posts(session, records=edits, ids=known, now=now)
                 outcome.duplicates += len(edits)
-            counts: Counter[tuple[str, str]] = Counter()
-            for post in unmatched:
-                outcome_name = "duplicate" if (post.network, post.id) in known else "unmatched"
-                counts[(post.network, outcome_name)] += 1
             add_ingest_counts(session, day=day, counts=counts)
         if rejected:
             add_ingest_counts(
