@@ -54,7 +54,7 @@ class WordLanguages:
         min_known_share: float = 0.3,
         min_share: float = 0.05,
         min_top_share: float = 0.8,
-        rivals: int = 5,
+        rivals: int = 2,
         decide_words: int = 4,
         decide_known: float = 0.75,
         decide_exclusive: float = 0.5,
