@@ -155,8 +155,9 @@ def test_word_memory_can_be_switched_off() -> None:
 
 
 def test_narrowed_sets_keep_the_best_languages_usual_rivals() -> None:
-    memory = WordLanguages()
+    memory = WordLanguages(rivals=5)
     memory.learn(("the", "order", "late"), "en", rivals=("nl", "tl", "da"))
     memory.learn(("the", "price"), "en", rivals=("nl", "fr"))
     # Most often first; ties in the order first seen.
     assert memory.candidates(("the", "order", "late", "price")) == ["en", "nl", "tl", "da", "fr"]
+    assert WordLanguages().rivals == 2  # the default keeps the two most frequent
