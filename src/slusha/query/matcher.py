@@ -256,13 +256,7 @@ class Matcher:
 
     def _rebuild_stems(self) -> None:
         stems = frozenset(self._stem_refs)
-        automaton = None
-        if stems:
-            automaton = ahocorasick.Automaton()
-            for stem in stems:
-                automaton.add_word(stem, stem)
-            automaton.make_automaton()
-        self._stems = automaton
+        self._stems = _automaton_of(stems)
         self._stems_in = stems
         self._stems_delta = set()
         self._stems_stale = 0
@@ -288,13 +282,7 @@ class Matcher:
 
     def _rebuild(self) -> None:
         keys = frozenset(self._wild_refs)
-        automaton = None
-        if keys:
-            automaton = ahocorasick.Automaton()
-            for key in keys:
-                automaton.add_word(key, key)
-            automaton.make_automaton()
-        self._automaton = automaton
+        self._automaton = _automaton_of(keys)
         self._in_automaton = keys
         self._delta = set()
         self._stale = 0
@@ -415,6 +403,17 @@ class Matcher:
             for topic, *_ in part
         }
         return len(found) + len(self._always)
+
+
+def _automaton_of(words: frozenset[str]) -> Any:
+    """An Aho-Corasick automaton finding any of ``words`` (each reported as itself)."""
+    if not words:
+        return None
+    automaton = ahocorasick.Automaton()
+    for word in words:
+        automaton.add_word(word, word)
+    automaton.make_automaton()
+    return automaton
 
 
 _Guarded = tuple[str, frozenset[str]]

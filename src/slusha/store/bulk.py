@@ -254,4 +254,3 @@ def unprepared(connection: Connection, sql: str, params: Sequence[Any]) -> list[
         raise DBAPIError.instance(sql, params, exc, connection.dialect.loaded_dbapi.Error) from exc
     finally:
         cursor.close()
-
