@@ -22,6 +22,7 @@ from typing import Any
 from slusha.bus.memory import MemoryBus
 from slusha.bus.messages import SUBJECT_EVENTS
 from slusha.clock import SystemClock
+from slusha.config import Settings
 from slusha.pipeline.ingest import submit_posts
 from slusha.pipeline.runner import Pipeline
 from slusha.pipeline.runtime import build_enricher, tune_gc
@@ -205,7 +206,10 @@ def main() -> int:
     # Share of posts given a brand name: 16.5 % gives about 10 % matching (two of the five
     # query shapes need a second word next to the brand, which random tweets seldom have).
     parser.add_argument("--match-share", type=float, default=0.165)
-    parser.add_argument("--batch-size", type=int, default=2000)
+    # The product's default (SLUSHA_BATCH_SIZE): what a worker takes at most per transaction.
+    parser.add_argument(
+        "--batch-size", type=int, default=Settings.model_fields["batch_size"].default
+    )
     parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()

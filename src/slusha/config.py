@@ -59,7 +59,13 @@ class Settings(BaseSettings):
         "SLUSHA", pattern=r"^[A-Z][A-Z0-9_]*$", description="Prefix of JetStream stream names."
     )
     batch_size: int = Field(
-        500, ge=1, le=100_000, description="Posts the pipeline saves in one transaction."
+        5000,
+        ge=1,
+        le=100_000,
+        description=(
+            "Most posts the pipeline saves in one transaction (a worker takes what is waiting, "
+            "up to this; the NATS bus hands out at most 1,000 at a time)."
+        ),
     )
     host: str = Field("127.0.0.1", description="Address the web server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the web server listens on.")
