@@ -237,7 +237,7 @@ def unprepared(connection: Connection, sql: str, params: Sequence[Any]) -> list[
 
     psycopg prepares a statement from its fifth run on, and PostgreSQL may then keep one
     generic plan for the connection's life. A look-up first planned while its table was empty
-    kept scanning the whole table for every key as the table grew: 20x slower ingest in
+    kept scanning the whole table for every key as the table grew: ingest four times slower in
     ``bench/ingest.py``. Planning costs well under a millisecond.
     """
     from sqlalchemy.exc import DBAPIError
