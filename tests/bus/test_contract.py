@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
-from tests.support.nats import delete_streams, require_nats, unique_prefix
+from tests.support.nats import delete_streams, require_nats, started_bus, unique_prefix
 
 from slusha.bus import Bus, open_bus
 from slusha.bus.memory import MemoryBus
@@ -15,19 +15,8 @@ from slusha.errors import TransientError
 
 @pytest.fixture(params=["memory", "jetstream"])
 async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
-    if request.param == "memory":
-        instance = open_bus("memory://", queue_size=1000)
-        await instance.start()
+    async with started_bus(request.param, queue_size=1000) as instance:
         yield instance
-        await instance.close()
-        return
-    url = require_nats()
-    prefix = unique_prefix()
-    instance = open_bus(url, stream_prefix=prefix)
-    await instance.start()
-    yield instance
-    await instance.close()
-    await delete_streams(url, prefix)
 
 
 async def _drain(bus: Bus, subject: str, durable: str, want: int) -> list[dict]:

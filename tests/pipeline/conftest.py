@@ -6,11 +6,11 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-from tests.support.nats import delete_streams, require_nats, unique_prefix
+from tests.support.nats import started_bus
 from tests.support.net_fixtures import make_client
 from tests.support.plugins import ScriptedConnector
 
-from slusha.bus import Bus, open_bus
+from slusha.bus import Bus
 from slusha.config import Settings, load_settings
 from slusha.plugins.net import HttpClient
 from slusha.plugins.registry import Registry, build_registry
@@ -19,19 +19,8 @@ from slusha.plugins.registry import Registry, build_registry
 @pytest.fixture(params=["memory", "jetstream"])
 async def bus(request: pytest.FixtureRequest) -> AsyncIterator[Bus]:
     """The in-process bus, then JetStream on the real NATS server (fresh streams)."""
-    if request.param == "memory":
-        instance = open_bus("memory://")
-        await instance.start()
+    async with started_bus(request.param) as instance:
         yield instance
-        await instance.close()
-        return
-    url = require_nats()
-    prefix = unique_prefix()
-    instance = open_bus(url, stream_prefix=prefix)
-    await instance.start()
-    yield instance
-    await instance.close()
-    await delete_streams(url, prefix)
 
 
 @pytest.fixture

@@ -7,8 +7,13 @@ import contextlib
 import os
 import socket
 import uuid
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from slusha.bus.base import Bus
 
 NATS_URL = os.environ.get("SLUSHA_TEST_NATS_URL", "nats://127.0.0.1:4222")
 
@@ -50,3 +55,24 @@ async def delete_streams(url: str, prefix: str) -> None:
             await js.delete_stream(name)
     await nc.close()
     await asyncio.sleep(0)
+
+
+@contextlib.asynccontextmanager
+async def started_bus(kind: str, *, queue_size: int = 10_000) -> AsyncIterator[Bus]:
+    """A started bus: ``memory`` (in-process) or ``jetstream`` (the real server, fresh streams
+    deleted afterwards)."""
+    from slusha.bus.base import open_bus
+
+    if kind == "memory":
+        url, prefix = "memory://", ""
+        instance = open_bus(url, queue_size=queue_size)
+    else:
+        url, prefix = require_nats(), unique_prefix()
+        instance = open_bus(url, stream_prefix=prefix)
+    await instance.start()
+    try:
+        yield instance
+    finally:
+        await instance.close()
+        if prefix:
+            await delete_streams(url, prefix)
