@@ -26,24 +26,18 @@ class MemoryBus(Bus):
     async def publish(
         self, subject: str, data: dict[str, Any], *, msg_id: str | None = None
     ) -> None:
-        # Serialise even in process: a body that would not survive NATS fails here too.
-        raw = encode(data)
-        consumers = self._queues.get(subject)
-        if not consumers:
-            # Kept for the first consumer that subscribes, so start-up order loses nothing.
-            orphans = self._orphans.setdefault(subject, self._new_queue())
-            await orphans.put((raw, msg_id, 1))
-            return
-        for queue in consumers.values():
-            await queue.put((raw, msg_id, 1))
+        await self.publish_many(subject, [(data, msg_id)])
 
     async def publish_many(
         self, subject: str, items: Sequence[tuple[dict[str, Any], str | None]]
     ) -> None:
-        # Every body is encoded before any is queued: one that JSON cannot carry fails the
-        # call with nothing published. Queues take what fits without a wait per message.
+        # Serialise even in process: a body that would not survive NATS fails here too. Every
+        # body is encoded before any is queued, so such a body fails the call with nothing
+        # published. Queues take what fits without a wait per message.
         encoded = [(encode(data), msg_id, 1) for data, msg_id in items]
         consumers = self._queues.get(subject)
+        # Without a consumer yet, the first one to subscribe gets them: start-up order loses
+        # nothing.
         queues = (
             list(consumers.values())
             if consumers

@@ -364,7 +364,11 @@ class LanguageDetector:
     def _fast_groups(
         self, script: str, langs: frozenset[str], items: list[_Item]
     ) -> dict[frozenset[str], list[_Item]]:
-        """Texts grouped by the languages their fast pass scores: word votes, else all."""
+        """Texts grouped by the languages their fast pass scores: word votes, else all.
+
+        A text its known words settle (``WordLanguages.decided``) gets its detection here and
+        joins no group.
+        """
         groups: dict[frozenset[str], list[_Item]] = {}
         if self.words.size <= 0 or len(langs) <= _NARROW_ABOVE:
             groups[langs] = items

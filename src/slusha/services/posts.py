@@ -29,9 +29,13 @@ class BatchOutcome:
     matched: int = 0
     unmatched: int = 0
     new_mentions: list[NewMention] = field(default_factory=list)
-    event_ids: list[int] = field(default_factory=list)
     events: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
-    """(id, kind, payload) of ``event_ids``: published after commit without reading them back."""
+    """(id, kind, payload) of the outbox events written: published after commit as they are."""
+
+    @property
+    def event_ids(self) -> list[int]:
+        """The ids of ``events``."""
+        return [event_id for event_id, _kind, _payload in self.events]
 
 
 def mention_event(mention: NewMention, record: PostRecord) -> dict[str, Any]:
@@ -90,8 +94,7 @@ def record_batch(
                     counts[(post.network, "duplicate")] += 1
                 else:
                     new_unmatched.append(post)
-            for network, count in Counter(p.network for p in new_unmatched).items():
-                counts[(network, "unmatched")] += count
+                    counts[(post.network, "unmatched")] += 1
             if edits:
                 store_posts.update_posts(session, records=edits, ids=known, now=now)
                 outcome.duplicates += len(edits)
@@ -108,11 +111,11 @@ def record_batch(
         events += inbox_save.after_save(
             session, records=records, saved=saved, now=now, new_unmatched=new_unmatched
         )
-        outcome.event_ids = store_events.add_events(session, events=events, now=now)
+        event_ids = store_events.add_events(session, events=events, now=now)
         # One statement numbers its rows in order, so the sorted ids pair with the events.
         outcome.events = [
             (event_id, kind, payload)
-            for event_id, (kind, payload) in zip(outcome.event_ids, events, strict=True)
+            for event_id, (kind, payload) in zip(event_ids, events, strict=True)
         ]
         outcome.new_mentions = saved.new_mentions
     return outcome

@@ -335,17 +335,10 @@ def counts_by_status(session: Session, *, team_id: int) -> dict[str, int]:
 
 def keep_posts(session: Session, *, records: Sequence[Any], now: datetime) -> None:
     """Store posts that matched no topic but belong to a conversation (they reopened it)."""
-    from slusha.store.posts import POST_COLUMNS, post_values
+    from slusha.store.posts import insert_posts
 
-    if not records:
-        return
-    insert_many(
-        session.connection(),
-        Post.__table__,  # type: ignore[arg-type]
-        POST_COLUMNS,
-        [post_values(r, now) for r in records],
-        conflict=("network", "external_id"),
-    )
+    if records:
+        insert_posts(session, records=records, now=now)
 
 
 def usernames(session: Session, *, user_ids: Sequence[int]) -> dict[int, str]:
