@@ -40,6 +40,22 @@ def test_south_slavic_sentiment_is_useful(shared_data: Path, enricher: Enricher)
     assert result.accuracy > 0.7
 
 
+def test_language_experts_lift_english_and_umsab(shared_data: Path, enricher: Enricher) -> None:
+    """The shipped experts, given the detected languages as the pipeline gives them, beat the
+    shared weights alone on the TweetEval and UMSAB validation tweets."""
+    model = enricher.sentiment_model
+    for examples, metric in (
+        (sets.tweeteval_val(shared_data), "macro_recall"),
+        (sets.umsab(shared_data, "val"), "macro_f1"),
+    ):
+        texts = [e.text for e in examples]
+        gold = [e.label for e in examples]
+        langs = enricher.languages(texts)
+        alone = getattr(score(gold, model.predict_proba(texts).argmax(axis=1)), metric)
+        blended = getattr(score(gold, model.predict_proba(texts, langs).argmax(axis=1)), metric)
+        assert blended > alone + 0.01, (metric, alone, blended)
+
+
 def test_macedonian_lexicon_words_lean_the_right_way(shared_data: Path, enricher: Enricher) -> None:
     words = sets.mk_lexicon(shared_data)[::5]
     proba = enricher.sentiment_model.predict_proba([e.text for e in words])

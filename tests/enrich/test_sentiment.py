@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -16,6 +17,8 @@ from slusha.enrich import (
     load_sentiment_model,
     sentiment,
 )
+from slusha.enrich.enricher import sentiment_languages
+from slusha.enrich.language import Detection
 from slusha.enrich.model import DEFAULT_MODEL_PATH
 
 
@@ -121,3 +124,67 @@ def test_save_and_load_round_trip(tmp_path: Path) -> None:
     assert loaded.temperature == 1.5
     with pytest.raises(ModelError, match="shape"):
         LinearSentimentModel(weights, np.zeros(3), bits=11)
+
+
+def test_per_language_tables_round_trip_and_bad_shapes(tmp_path: Path) -> None:
+    rng = np.random.default_rng(11)
+    weights = rng.normal(size=(1 << 10, 3)).astype(np.float16)
+    tables = rng.normal(size=(2, 1 << 6, 3)).astype(np.float16)
+    biases = np.array([[0.5, 0.0, -0.5], [0.0, 0.1, 0.0]])
+    groups = {"en": 0, "de": 1}
+    model = LinearSentimentModel(
+        weights, np.zeros(3), bits=10, language_weights=tables, language_bias=biases,
+        language_groups=groups, language_shared_scale=np.array([0.25, 1.0]),
+    )  # fmt: skip
+    texts, langs = ["one two", "drei", "x"], ["en", "de", "mk"]
+    assert not np.allclose(model.logits(texts, langs), model.logits(texts))
+    np.testing.assert_array_equal(model.logits(texts, langs)[2], model.logits(texts)[2])
+    path = tmp_path / "m.npz"
+    model.save(path)
+    loaded = LinearSentimentModel.load(path)
+    np.testing.assert_allclose(loaded.logits(texts, langs), model.logits(texts, langs), rtol=1e-6)
+    # An English text scores a quarter of the shared logits plus its expert's, which reads
+    # each feature at the low 6 bits of its bucket.
+    values, indices, _ = model.hasher.transform(["one two"])
+    own = (tables[0].astype(np.float32)[indices & 63] * values[:, None]).sum(axis=0) + biases[0]
+    expected = 0.25 * model.logits(["one two"])[0] + own
+    np.testing.assert_allclose(model.logits(["one two"], ["en"])[0], expected, rtol=1e-5)
+    np.testing.assert_array_equal(loaded.language_shared_scale, [0.25, 1.0])
+    with pytest.raises(ModelError, match="per-language weights"):
+        model.set_language_tables(tables, biases, groups, np.ones(3))
+    for bad_tables, bad_biases, bad_groups in (
+        (tables[:1], biases[:1], groups),  # a language without its expert
+        (tables[:, :48], biases, groups),  # not a power of two
+        (tables, biases, {"en": 0, "de": 2}),  # an expert without a language
+        (tables, biases[:1], groups),  # an expert without its bias
+    ):
+        with pytest.raises(ModelError, match="per-language weights"):
+            LinearSentimentModel(
+                weights, np.zeros(3), bits=10, language_weights=bad_tables,
+                language_bias=bad_biases, language_groups=bad_groups,
+            )  # fmt: skip
+    meta = json.loads(str(np.load(path)["meta"]))
+    del meta["language_groups"]
+    broken = tmp_path / "broken.npz"
+    np.savez(broken, weights=weights, bias=np.zeros(3), language_weights=tables,
+             language_bias=biases, meta=np.array(json.dumps(meta)))  # fmt: skip
+    with pytest.raises(ModelError, match="language_groups"):
+        load_sentiment_model(broken)
+
+
+def test_sentiments_detect_the_language_when_not_given(enricher: Enricher) -> None:
+    texts = ["Das Geschenk ist wunderbar, danke!", "This gift is wonderful, thank you!", ""]
+    langs = sentiment_languages(enricher.detector.detect_many(texts))
+    assert langs == ["de", "en", None]
+    assert enricher.sentiments(texts) == enricher.sentiments(texts, langs)
+    assert enricher.sentiment_model.uses_language
+
+
+def test_only_a_sure_language_reaches_the_sentiment_model(enricher: Enricher) -> None:
+    found = [Detection("en", 0.74, "lingua+words"), Detection("hr", 0.97, "lingua")]
+    assert sentiment_languages([*found, Detection(None, 0.0, "none")]) == [None, "hr", None]
+    # A Croatian review that word memory misread as English at 0.74 is judged by the shared
+    # weights, as one read as Croatian is judged with the shared weights alone too.
+    text = "Užasno, najgori film koji sam gledao."
+    assert enricher.sentiments([text], ["hr"])[0].label == "negative"
+    assert enricher.sentiments([text], [None])[0].label == "negative"

@@ -12,6 +12,7 @@ from slusha.enrich.authors import AuthorKey, AuthorLanguages, author_key
 from slusha.enrich.language import (
     DEFAULT_LANGUAGES,
     DEFAULT_MIN_CONFIDENCE,
+    Detection,
     LanguageDetector,
     LanguageHints,
 )
@@ -19,6 +20,15 @@ from slusha.enrich.model import Sentiment, SentimentBackend, load_sentiment_mode
 
 # Enough text to judge language and tone; keeps a 1 MB post from stalling a batch.
 MAX_CHARS = 5000
+# A language read with less confidence is not passed to the sentiment model: a language's
+# expert outweighs the shared weights, so a text misread as English would be judged by English
+# words alone. Below this the shared weights judge it.
+SENTIMENT_LANGUAGE_CONFIDENCE = 0.9
+
+
+def sentiment_languages(detections: Sequence[Detection]) -> list[str | None]:
+    """The language to give the sentiment model for each detection (None when not sure)."""
+    return [d.lang if d.confidence >= SENTIMENT_LANGUAGE_CONFIDENCE else None for d in detections]
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,16 +115,22 @@ class Enricher:
         detections = self.detector.detect_many(texts, merged)
         for key, text, found in zip(keys, texts, detections, strict=True):
             self.authors.remember(key, text, found.lang, found.confidence)
-        sentiments = self.sentiments(texts)
+        sentiments = self.sentiments(texts, sentiment_languages(detections))
         return [
             Enrichment(d.lang, s, round(d.confidence, 4), d.method)
             for d, s in zip(detections, sentiments, strict=True)
         ]
 
-    def sentiments(self, texts: Sequence[str]) -> list[Sentiment]:
-        """The sentiment of each text."""
+    def sentiments(
+        self, texts: Sequence[str], langs: Sequence[str | None] | None = None
+    ) -> list[Sentiment]:
+        """The sentiment of each text; ``langs`` (one code or None each) is each text's
+        language, detected here when not given and the model reads languages (a language
+        read with confidence under ``SENTIMENT_LANGUAGE_CONFIDENCE`` is not used)."""
         clipped = [t[:MAX_CHARS] for t in texts]
-        return to_sentiments(self.sentiment_model.predict_proba(clipped))
+        if langs is None and self.sentiment_model.uses_language:
+            langs = sentiment_languages(self.detector.detect_many(clipped))
+        return to_sentiments(self.sentiment_model.predict_proba(clipped, langs))
 
     def languages(
         self, texts: Sequence[str], hints: Sequence[LanguageHints | None] | None = None

@@ -1,10 +1,18 @@
-"""The shipped sentiment model: a hashed-feature linear classifier evaluated with numpy only."""
+"""The shipped sentiment model: a hashed-feature linear classifier evaluated with numpy only.
+
+Besides the shared weights every text uses, the model may hold an expert per language: a
+table of weights and a bias learnt from that language's training tweets alone, added to the
+shared scores of texts detected in that language. The shared weights carry what holds across
+languages (emoji, cognates, transliterated South Slavic) and serve every other language; an
+expert is not swamped by the tens of thousands of English and South Slavic tweets, and the
+class balance of other sets does not tilt it.
+"""
 
 from __future__ import annotations
 
 import json
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -34,13 +42,25 @@ class Sentiment:
     score: float
 
 
+Langs = Sequence[str | None] | None
+
+
 class SentimentBackend(Protocol):
-    """What every sentiment model offers: class probabilities in ``LABELS`` order."""
+    """What every sentiment model offers: class probabilities in ``LABELS`` order.
+
+    ``langs`` (one ISO 639-1 code or None per text) is what the enricher detected; a backend
+    may use it or not.
+    """
 
     name: str
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
+    def predict_proba(self, texts: Sequence[str], langs: Langs = None) -> np.ndarray:
         """An ``(n, 3)`` array of negative/neutral/positive probabilities."""
+        ...
+
+    @property
+    def uses_language(self) -> bool:
+        """Whether the answers depend on ``langs``."""
         ...
 
 
@@ -71,6 +91,10 @@ class LinearSentimentModel:
         bits: int,
         temperature: float = 1.0,
         meta: dict[str, Any] | None = None,
+        language_weights: np.ndarray | None = None,
+        language_bias: np.ndarray | None = None,
+        language_groups: Mapping[str, int] | None = None,
+        language_shared_scale: np.ndarray | None = None,
     ) -> None:
         if weights.shape != (1 << bits, len(LABELS)) or bias.shape != (len(LABELS),):
             raise ModelError(
@@ -81,6 +105,70 @@ class LinearSentimentModel:
         self.temperature = float(temperature)
         self.hasher = FeatureHasher(bits)
         self.meta = dict(meta or {})
+        self.language_groups: dict[str, int] = {}
+        self.language_bits = 0
+        # The experts' tables end to end, (tables << language_bits, 3), and their biases.
+        self.language_table: np.ndarray | None = None
+        self.language_bias = np.zeros((0, len(LABELS)), dtype=np.float32)
+        self.language_shared_scale = np.zeros(0, dtype=np.float32)
+        if language_weights is not None:
+            count = len(language_weights)
+            self.set_language_tables(
+                language_weights,
+                language_bias if language_bias is not None else np.zeros((count, len(LABELS))),
+                language_groups or {},
+                language_shared_scale
+                if language_shared_scale is not None
+                else np.ones(count, dtype=np.float32),
+            )
+
+    def set_language_tables(
+        self,
+        tables: np.ndarray,
+        biases: np.ndarray,
+        groups: Mapping[str, int],
+        shared_scale: np.ndarray,
+    ) -> None:
+        """Give languages their experts: a text of a language that ``groups`` maps to ``g``
+        scores ``shared_scale[g]`` times the shared logits plus ``tables[g]`` (``(2**k, 3)``,
+        read at each bucket's low ``k`` bits) and ``biases[g]``."""
+        shape = tables.shape
+        count = len(tables)
+        if (
+            len(shape) != 3
+            or shape[2] != len(LABELS)
+            or shape[1] & (shape[1] - 1)
+            or not 1 <= shape[1] <= self.hasher.dim
+            or biases.shape != (count, len(LABELS))
+            or shared_scale.shape != (count,)
+            or set(groups.values()) != set(range(count))
+        ):
+            raise ModelError(
+                f"per-language weights have shape {shape} and biases {biases.shape}, which "
+                f"do not fit {len(set(groups.values()))} languages of a "
+                f"{self.hasher.bits}-bit model"
+            )
+        self.language_groups = dict(groups)
+        self.language_bits = shape[1].bit_length() - 1
+        self.language_table = np.ascontiguousarray(
+            tables.reshape(-1, len(LABELS)), dtype=np.float32
+        )
+        self.language_bias = np.asarray(biases, dtype=np.float32)
+        self.language_shared_scale = np.asarray(shared_scale, dtype=np.float32)
+
+    @property
+    def uses_language(self) -> bool:
+        """Whether the model has per-language weights (so ``langs`` changes its answers)."""
+        return self.language_table is not None
+
+    def language_group(self, lang: str | None) -> int:
+        """The table a language's texts use, -1 for none (``pt-BR`` counts as ``pt``)."""
+        if not lang:
+            return -1
+        found = self.language_groups.get(lang)
+        if found is None:
+            found = self.language_groups.get(lang.lower().split("-")[0].split("_")[0], -1)
+        return found
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_MODEL_PATH) -> LinearSentimentModel:
@@ -97,6 +185,17 @@ class LinearSentimentModel:
                 meta = json.loads(str(archive["meta"]))
                 weights = archive["weights"]
                 bias = archive["bias"]
+                language_weights = (
+                    archive["language_weights"] if "language_weights" in archive.files else None
+                )
+                language_bias = (
+                    archive["language_bias"] if "language_bias" in archive.files else None
+                )
+                shared_scale = (
+                    archive["language_shared_scale"]
+                    if "language_shared_scale" in archive.files
+                    else None
+                )
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise ModelError(
                 f"sentiment model file {path} is damaged or not a slusha model ({exc})"
@@ -108,12 +207,21 @@ class LinearSentimentModel:
                 f"{path} was trained with feature version {meta.get('feature_version')}, "
                 f"this slusha computes version {FEATURE_VERSION}: retrain it"
             )
+        groups = meta.get("language_groups") or {}
+        if language_weights is not None and not (
+            isinstance(groups, dict) and groups and all(isinstance(v, int) for v in groups.values())
+        ):
+            raise ModelError(f"{path} has per-language weights but no usable language_groups")
         return cls(
             weights,
             bias,
             bits=int(meta["bits"]),
             temperature=float(meta.get("temperature", 1.0)),
             meta=meta,
+            language_weights=language_weights,
+            language_bias=language_bias,
+            language_groups=groups if language_weights is not None else None,
+            language_shared_scale=shared_scale,
         )
 
     def save(self, path: str | Path) -> None:
@@ -126,17 +234,25 @@ class LinearSentimentModel:
             "labels": list(LABELS),
             "temperature": self.temperature,
         }
+        arrays: dict[str, Any] = {
+            "weights": self.weights.astype(np.float16),
+            "bias": self.bias,
+        }
+        if self.language_table is not None:
+            meta["language_groups"] = dict(sorted(self.language_groups.items()))
+            meta["language_bits"] = self.language_bits
+            tables = self.language_table.reshape(-1, 1 << self.language_bits, len(LABELS))
+            arrays["language_weights"] = tables.astype(np.float16)
+            arrays["language_bias"] = self.language_bias
+            arrays["language_shared_scale"] = self.language_shared_scale
         Path(path).parent.mkdir(parents=True, exist_ok=True)
         with open(path, "wb") as handle:
-            np.savez_compressed(
-                handle,
-                weights=self.weights.astype(np.float16),
-                bias=self.bias,
-                meta=np.array(json.dumps(meta, sort_keys=True)),
-            )
+            np.savez_compressed(handle, meta=np.array(json.dumps(meta, sort_keys=True)), **arrays)
 
-    def logits(self, texts: Sequence[str]) -> np.ndarray:
-        """Un-normalised class scores, one row per text."""
+    def logits(self, texts: Sequence[str], langs: Langs = None) -> np.ndarray:
+        """Un-normalised class scores, one row per text (``langs``: one code or None each)."""
+        if langs is not None and len(langs) != len(texts):
+            raise ValueError("langs must have one entry per text")
         data, indices, indptr = self.hasher.transform(texts)
         out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
         if indices.size:
@@ -146,15 +262,49 @@ class LinearSentimentModel:
             nonempty = indptr[1:] > starts
             out[nonempty] = np.add.reduceat(contributions, starts[nonempty], axis=0)
         out += self.bias
+        if self.language_table is not None and langs is not None:
+            self._add_language_logits(out, langs, data, indices, indptr)
         return out
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Calibrated class probabilities (temperature-scaled softmax)."""
-        return softmax(self.logits(texts) / self.temperature)
+    def _add_language_logits(
+        self,
+        out: np.ndarray,
+        langs: Sequence[str | None],
+        data: np.ndarray,
+        indices: np.ndarray,
+        indptr: np.ndarray,
+    ) -> None:
+        """Blend in the expert of each text's language, if it has one (``set_language_tables``;
+        a feature's row in the expert's table is its bucket's low ``language_bits`` bits, as
+        in training)."""
+        assert self.language_table is not None
+        groups = np.fromiter(map(self.language_group, langs), dtype=np.int64, count=len(langs))
+        lengths = np.diff(indptr)
+        rows = np.flatnonzero((groups >= 0) & (lengths > 0))
+        if not rows.size:
+            return
+        entry_groups = np.repeat(groups, lengths)
+        kept = entry_groups >= 0
+        mask = (1 << self.language_bits) - 1
+        flat = (entry_groups[kept] << self.language_bits) | (indices[kept] & mask)
+        contributions = np.take(self.language_table, flat, axis=0)
+        contributions *= data[kept][:, None]
+        starts = np.zeros(rows.size, dtype=np.int64)
+        np.cumsum(lengths[rows][:-1], out=starts[1:])
+        chosen = groups[rows]
+        out[rows] = (
+            out[rows] * self.language_shared_scale[chosen][:, None]
+            + np.add.reduceat(contributions, starts, axis=0)
+            + self.language_bias[chosen]
+        )
 
-    def predict(self, texts: Sequence[str]) -> list[Sentiment]:
+    def predict_proba(self, texts: Sequence[str], langs: Langs = None) -> np.ndarray:
+        """Calibrated class probabilities (temperature-scaled softmax)."""
+        return softmax(self.logits(texts, langs) / self.temperature)
+
+    def predict(self, texts: Sequence[str], langs: Langs = None) -> list[Sentiment]:
         """The sentiment of each text."""
-        return to_sentiments(self.predict_proba(texts))
+        return to_sentiments(self.predict_proba(texts, langs))
 
 
 def load_sentiment_model(path: str | Path | None = None) -> SentimentBackend:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from slusha.enrich.model import LABELS, ModelError, Sentiment, softmax, to_sentiments
+from slusha.enrich.model import LABELS, Langs, ModelError, Sentiment, softmax, to_sentiments
 
 DEFAULT_MAX_TOKENS = 128
 
@@ -83,8 +83,13 @@ class OnnxSentimentModel:
             raise ModelError(f"cannot load {paths['model.onnx']}: {exc}") from None
         return cls(session, tokenizer, slots)
 
-    def predict_proba(self, texts: Sequence[str]) -> np.ndarray:
-        """Class probabilities in ``LABELS`` order."""
+    @property
+    def uses_language(self) -> bool:
+        """A transformer reads every language the same way: ``langs`` is not used."""
+        return False
+
+    def predict_proba(self, texts: Sequence[str], langs: Langs = None) -> np.ndarray:
+        """Class probabilities in ``LABELS`` order (``langs`` is accepted and not used)."""
         out = np.zeros((len(texts), len(LABELS)), dtype=np.float32)
         for start in range(0, len(texts), self.batch_size):
             batch = [t if t.strip() else " " for t in texts[start : start + self.batch_size]]
@@ -105,6 +110,6 @@ class OnnxSentimentModel:
                 out[start : start + len(batch), slot] += proba[:, column]
         return out
 
-    def predict(self, texts: Sequence[str]) -> list[Sentiment]:
+    def predict(self, texts: Sequence[str], langs: Langs = None) -> list[Sentiment]:
         """The sentiment of each text."""
-        return to_sentiments(self.predict_proba(texts))
+        return to_sentiments(self.predict_proba(texts, langs))
