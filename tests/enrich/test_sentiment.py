@@ -173,7 +173,11 @@ def test_per_language_tables_round_trip_and_bad_shapes(tmp_path: Path) -> None:
 
 
 def test_sentiments_detect_the_language_when_not_given(enricher: Enricher) -> None:
-    texts = ["Das Geschenk ist wunderbar, danke!", "This gift is wonderful, thank you!", ""]
+    texts = [
+        "Das ist wunderbar, vielen Dank für Ihre Hilfe!",
+        "This is wonderful, thank you so much for your help!",
+        "",
+    ]
     langs = sentiment_languages(enricher.detector.detect_many(texts))
     assert langs == ["de", "en", None]
     assert enricher.sentiments(texts) == enricher.sentiments(texts, langs)
