@@ -192,3 +192,16 @@ def test_only_a_sure_language_reaches_the_sentiment_model(enricher: Enricher) ->
     text = "Užasno, najgori film koji sam gledao."
     assert enricher.sentiments([text], ["hr"])[0].label == "negative"
     assert enricher.sentiments([text], [None])[0].label == "negative"
+
+
+def test_enrich_gives_the_model_the_languages_it_is_sure_of(enricher: Enricher) -> None:
+    posts = [
+        {"text": "This is wonderful, thank you so much for your help!"},
+        {"text": "Das ist wirklich schlecht, ich bin sehr enttäuscht."},
+        {"text": "ok"},
+    ]
+    results = enricher.enrich(posts)
+    texts = [p["text"] for p in posts]
+    langs = sentiment_languages(enricher.detector.detect_many(texts))
+    assert langs[:2] == ["en", "de"]
+    assert [r.sentiment for r in results] == enricher.sentiments(texts, langs)
