@@ -14,6 +14,17 @@ WORLD: tuple[str, ...] = (
     "tl", "ta", "te", "th", "ur", "vi",
 )  # fmt: skip
 DETECTED_LANGUAGES: tuple[str, ...] = EUROPE + WORLD
+_NO_LANGUAGE = frozenset({"und", "zxx", "mul", "mis", "xx", "qme", "qht", "art"})
+
+
+def normalise_code(code: str | None) -> str | None:
+    """``en-US`` -> ``en``; empty, ``und`` and similar non-languages -> None."""
+    if not code:
+        return None
+    primary = code.strip().lower().replace("_", "-").split("-", 1)[0]
+    if not primary or primary in _NO_LANGUAGE or not primary.isalpha():
+        return None
+    return primary
 
 
 def check_language(value: str | None, *, setting: str = "language") -> str | None:

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import lingua
 from lingua import IsoCode639_1, LanguageDetectorBuilder
 
-from slusha.domain.languages import EUROPE, WORLD
+from slusha.domain.languages import EUROPE, WORLD, normalise_code
 from slusha.enrich.words import WordLanguages, words_of
 from slusha.errors import ConfigError
 
@@ -33,7 +33,6 @@ COMPATIBLE: tuple[frozenset[str], ...] = (
     frozenset({"nb", "nn"}),
     frozenset({"ms", "id"}),
 )
-_NO_LANGUAGE = frozenset({"und", "zxx", "mul", "mis", "xx", "qme", "qht", "art"})
 
 # Scripts written by one supported language only: answered without a model.
 _SINGLE_SCRIPT: dict[str, str] = {
@@ -119,16 +118,6 @@ class Detection:
     lang: str | None
     confidence: float
     method: str
-
-
-def normalise_code(code: str | None) -> str | None:
-    """``en-US`` -> ``en``; empty, ``und`` and similar non-languages -> None."""
-    if not code:
-        return None
-    primary = code.strip().lower().replace("_", "-").split("-", 1)[0]
-    if not primary or primary in _NO_LANGUAGE or not primary.isalpha():
-        return None
-    return primary
 
 
 def same_language(a: str, b: str) -> bool:

@@ -19,6 +19,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from slusha.domain.languages import normalise_code
 from slusha.enrich.features import FEATURE_VERSION, FeatureHasher
 from slusha.errors import PermanentError
 
@@ -163,11 +164,10 @@ class LinearSentimentModel:
 
     def language_group(self, lang: str | None) -> int:
         """The table a language's texts use, -1 for none (``pt-BR`` counts as ``pt``)."""
-        if not lang:
-            return -1
-        found = self.language_groups.get(lang)
+        found = self.language_groups.get(lang) if lang else None
         if found is None:
-            found = self.language_groups.get(lang.lower().split("-")[0].split("_")[0], -1)
+            code = normalise_code(lang)
+            found = self.language_groups.get(code, -1) if code else -1
         return found
 
     @classmethod

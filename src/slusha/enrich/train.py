@@ -20,6 +20,7 @@ import numpy as np
 from slusha.enrich import data
 from slusha.enrich.corrections import read_corrections
 from slusha.enrich.features import FeatureHasher
+from slusha.enrich.metrics import score
 from slusha.enrich.model import DEFAULT_MODEL_PATH, LinearSentimentModel, softmax
 
 DEFAULT_BITS = 20
@@ -49,12 +50,19 @@ def is_calibration(text: str) -> bool:
     return int(digest, 16) % CALIBRATION_MODULO == 0
 
 
-def sparse_matrix(hasher: FeatureHasher, texts: Sequence[str]) -> Any:
-    """Hashed features of texts as a SciPy CSR matrix."""
+def sparse_matrix(hasher: FeatureHasher, texts: Sequence[str], bits: int | None = None) -> Any:
+    """Hashed features of texts as a SciPy CSR matrix; with ``bits``, each bucket folded to
+    its low ``bits`` bits (buckets that meet are summed), as a language's expert reads them."""
     from scipy.sparse import csr_matrix
 
     values, indices, indptr = hasher.transform(texts)
-    return csr_matrix((values, indices, indptr), shape=(len(texts), hasher.dim))
+    if bits is None or bits >= hasher.bits:
+        return csr_matrix((values, indices, indptr), shape=(len(texts), hasher.dim))
+    folded = csr_matrix(
+        (values, indices & ((1 << bits) - 1), indptr), shape=(len(texts), 1 << bits)
+    )
+    folded.sum_duplicates()
+    return folded
 
 
 def balanced_within_datasets(examples: Sequence[data.Example], labels: np.ndarray) -> np.ndarray:
@@ -92,19 +100,9 @@ def fit_experts(
     one of ``EXPERT_WEIGHTS`` with the best macro recall on the language's calibration texts
     (which neither model was fitted on). Returns the weight chosen per language.
     """
-    from scipy.sparse import csr_matrix
     from sklearn.linear_model import LogisticRegression
 
-    from slusha.enrich.metrics import score
-
     bits = min(bits, model.hasher.bits)
-    mask = (1 << bits) - 1
-
-    def folded(texts: Sequence[str]) -> Any:
-        values, indices, indptr = model.hasher.transform(texts)
-        matrix = csr_matrix((values, indices & mask, indptr), shape=(len(texts), 1 << bits))
-        matrix.sum_duplicates()
-        return matrix
 
     groups: dict[str, int] = {}
     tables: list[np.ndarray] = []
@@ -119,7 +117,7 @@ def fit_experts(
         expert = LogisticRegression(
             C=c, max_iter=1000, class_weight="balanced", random_state=0, tol=1e-4
         )
-        expert.fit(folded([e.text for e in own]), [e.label for e in own])
+        expert.fit(sparse_matrix(model.hasher, [e.text for e in own], bits), [e.label for e in own])
         table = np.asarray(expert.coef_, dtype=np.float32).T
         bias = np.asarray(expert.intercept_, dtype=np.float32)
         held = [e for e in cal_part if e.lang == lang]
@@ -128,7 +126,8 @@ def fit_experts(
             texts = [e.text for e in held]
             labels = np.array([e.label for e in held])
             shared = model.logits(texts)
-            extra = np.asarray(expert.decision_function(folded(texts)), dtype=np.float32)
+            extra = expert.decision_function(sparse_matrix(model.hasher, texts, bits))
+            extra = np.asarray(extra, dtype=np.float32)
             weight = max(
                 EXPERT_WEIGHTS,
                 key=lambda w: score(labels, (shared + w * extra).argmax(axis=1)).macro_recall,
