@@ -44,6 +44,8 @@ class Sentiment:
 
 
 Langs = Sequence[str | None] | None
+# The per-language arrays of a model file (``LinearSentimentModel.save``).
+_EXPERT_ARRAYS = ("language_weights", "language_bias", "language_shared_scale")
 
 
 class SentimentBackend(Protocol):
@@ -185,17 +187,8 @@ class LinearSentimentModel:
                 meta = json.loads(str(archive["meta"]))
                 weights = archive["weights"]
                 bias = archive["bias"]
-                language_weights = (
-                    archive["language_weights"] if "language_weights" in archive.files else None
-                )
-                language_bias = (
-                    archive["language_bias"] if "language_bias" in archive.files else None
-                )
-                shared_scale = (
-                    archive["language_shared_scale"]
-                    if "language_shared_scale" in archive.files
-                    else None
-                )
+                # The experts' arrays are absent from the files of earlier releases.
+                optional = {name: archive[name] for name in _EXPERT_ARRAYS if name in archive.files}
         except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise ModelError(
                 f"sentiment model file {path} is damaged or not a slusha model ({exc})"
@@ -207,6 +200,7 @@ class LinearSentimentModel:
                 f"{path} was trained with feature version {meta.get('feature_version')}, "
                 f"this slusha computes version {FEATURE_VERSION}: retrain it"
             )
+        language_weights = optional.get("language_weights")
         groups = meta.get("language_groups") or {}
         if language_weights is not None and not (
             isinstance(groups, dict) and groups and all(isinstance(v, int) for v in groups.values())
@@ -219,9 +213,9 @@ class LinearSentimentModel:
             temperature=float(meta.get("temperature", 1.0)),
             meta=meta,
             language_weights=language_weights,
-            language_bias=language_bias,
+            language_bias=optional.get("language_bias"),
             language_groups=groups if language_weights is not None else None,
-            language_shared_scale=shared_scale,
+            language_shared_scale=optional.get("language_shared_scale"),
         )
 
     def save(self, path: str | Path) -> None:
@@ -280,7 +274,8 @@ class LinearSentimentModel:
         assert self.language_table is not None
         groups = np.fromiter(map(self.language_group, langs), dtype=np.int64, count=len(langs))
         lengths = np.diff(indptr)
-        rows = np.flatnonzero((groups >= 0) & (lengths > 0))
+        nonempty = lengths > 0
+        rows = np.flatnonzero((groups >= 0) & nonempty)
         if not rows.size:
             return
         # Every entry is looked up (texts without an expert in table 0, then dropped): cheaper
@@ -290,7 +285,6 @@ class LinearSentimentModel:
         entry_rows |= indices & ((1 << self.language_bits) - 1)
         contributions = np.take(self.language_table, entry_rows, axis=0)
         contributions *= data[:, None]
-        nonempty = lengths > 0
         sums = np.zeros_like(out)
         sums[nonempty] = np.add.reduceat(contributions, indptr[:-1][nonempty], axis=0)
         chosen = groups[rows]
