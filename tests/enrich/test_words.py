@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from slusha.enrich import LanguageDetector, LanguageHints
+from slusha.enrich.enricher import sentiment_languages
 from slusha.enrich.words import WordLanguages, words_of
 
 ENGLISH = [
@@ -112,7 +113,7 @@ def test_detector_settles_texts_of_known_words_without_lingua() -> None:
     text = "The support team answered my messages and the refund arrived this morning."
     found = detector.detect(text)
     assert (found.lang, found.method) == ("en", "words")
-    assert detector.min_confidence <= found.confidence <= 1.0
+    assert found.confidence == detector.words_confidence == 0.98
     # The network said German: English words outvote it, and the method says so.
     hinted = detector.detect(text, LanguageHints(network="de"))
     assert (hinted.lang, hinted.method) == ("en", "words+override")
@@ -121,6 +122,36 @@ def test_detector_settles_texts_of_known_words_without_lingua() -> None:
     before = len(detector.words)
     detector.detect("The app answered my refund messages and the order arrived again.")
     assert len(detector.words) == before
+
+
+def test_word_settled_answers_report_their_measured_precision_not_the_share() -> None:
+    """A text whose known words are only half exclusive is as surely English as any other.
+
+    Reporting the share (here 0.6) put such answers under the sentiment gate (0.9), so they lost
+    their language's expert although they are right about 98 % of the time.
+    """
+    detector = LanguageDetector()
+    detector.detect_many(ENGLISH + SPANISH)
+    text = "The support team answered my messages and the refund arrived this morning."
+    shared = ("the", "and", "my")  # seen in German texts too: known, but not exclusive
+    for _ in range(3):
+        detector.words.learn(shared, "de")
+    for _ in range(30):
+        detector.words.learn(shared, "en")
+    lang, share = detector.words.decided(words_of(text)) or (None, 0.0)
+    assert lang == "en" and share < 0.9
+    found = detector.detect(text)
+    assert (found.lang, found.method, found.confidence) == ("en", "words", 0.98)
+    assert sentiment_languages([found]) == ["en"]  # the English expert scores it
+
+
+def test_a_threshold_stricter_than_the_words_precision_leaves_texts_to_lingua() -> None:
+    detector = LanguageDetector(min_confidence=0.99)
+    detector.detect_many(ENGLISH + SPANISH)
+    text = "The support team answered my messages and the refund arrived this morning."
+    assert detector.words.decided(words_of(text)) is not None
+    found = detector.detect(text)
+    assert found.lang == "en" and not found.method.startswith("words")
 
 
 def test_near_identical_languages_are_never_settled_by_words() -> None:
