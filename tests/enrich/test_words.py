@@ -125,9 +125,9 @@ def test_detector_settles_texts_of_known_words_without_lingua() -> None:
 
 
 def test_word_settled_answers_report_their_measured_precision_not_the_share() -> None:
-    """A text whose known words are only half exclusive is as surely English as any other.
+    """A text whose known words are not all exclusive is as surely English as any other.
 
-    Reporting the share (here 0.6) put such answers under the sentiment gate (0.9), so they lost
+    Reporting the share (here 0.73) put such answers under the sentiment gate (0.9), so they lost
     their language's expert although they are right about 98 % of the time.
     """
     detector = LanguageDetector()
