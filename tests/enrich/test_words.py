@@ -14,6 +14,8 @@ ENGLISH = [
     "The price went up again this month and the service is still as slow as it was.",
     "My order is late, the support team is not answering and the app keeps crashing.",
 ]
+# Every word of it is in ENGLISH: a detector that read ENGLISH settles it by its words.
+KNOWN_WORDS = "The support team answered my messages and the refund arrived this morning."
 SPANISH = [
     "El pedido llegó tarde otra vez y nadie del servicio respondió a mis mensajes hoy.",
     "Me encanta el nuevo teléfono, la cámara es muy buena y la batería dura todo el día.",
@@ -77,7 +79,7 @@ def test_detector_learns_from_full_scorings_then_narrows_known_texts() -> None:
     assert len(detector.words) > 50
     known = detector.detect_many(
         [
-            "The support team answered my messages and the refund arrived this morning.",
+            KNOWN_WORDS,
             "El servicio respondió rápido y el reembolso llegó esta mañana, gracias.",
         ]
     )
@@ -110,7 +112,7 @@ def test_decided_needs_enough_known_words_all_seen_in_one_language() -> None:
 def test_detector_settles_texts_of_known_words_without_lingua() -> None:
     detector = LanguageDetector()
     detector.detect_many(ENGLISH + SPANISH)
-    text = "The support team answered my messages and the refund arrived this morning."
+    text = KNOWN_WORDS
     found = detector.detect(text)
     assert (found.lang, found.method) == ("en", "words")
     assert found.confidence == detector.words_confidence == 0.98
@@ -132,7 +134,7 @@ def test_word_settled_answers_report_their_measured_precision_not_the_share() ->
     """
     detector = LanguageDetector()
     detector.detect_many(ENGLISH + SPANISH)
-    text = "The support team answered my messages and the refund arrived this morning."
+    text = KNOWN_WORDS
     shared = ("the", "and", "my")  # seen in German texts too: known, but not exclusive
     for _ in range(3):
         detector.words.learn(shared, "de")
@@ -148,7 +150,7 @@ def test_word_settled_answers_report_their_measured_precision_not_the_share() ->
 def test_a_threshold_stricter_than_the_words_precision_leaves_texts_to_lingua() -> None:
     detector = LanguageDetector(min_confidence=0.99)
     detector.detect_many(ENGLISH + SPANISH)
-    text = "The support team answered my messages and the refund arrived this morning."
+    text = KNOWN_WORDS
     assert detector.words.decided(words_of(text)) is not None
     found = detector.detect(text)
     assert found.lang == "en" and not found.method.startswith("words")
