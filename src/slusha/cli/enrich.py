@@ -29,6 +29,17 @@ def _batches(handle: IO[str]) -> Iterator[list[tuple[int, str]]]:
         yield batch
 
 
+MODEL_HELP = "Sentiment model: e5 (the accurate mode, slusha[e5]), a .npz file or an ONNX dir."
+
+
+def _check_model(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is None or value == "e5" or Path(value).exists():
+        return value
+    raise click.BadParameter(
+        f"{value} does not exist (give e5, a .npz model file or an ONNX model directory)"
+    )
+
+
 def _make_enricher(model: str | None, min_confidence: float) -> Any:
     from slusha.enrich import Enricher
 
@@ -40,7 +51,7 @@ def _make_enricher(model: str | None, min_confidence: float) -> Any:
 
 @click.command("enrich")
 @click.argument("file", type=click.Path(dir_okay=False, allow_dash=True))
-@click.option("--model", type=click.Path(exists=True), help="Sentiment model (.npz or ONNX dir).")
+@click.option("--model", callback=_check_model, help=MODEL_HELP)
 @click.option(
     "--min-confidence",
     type=click.FloatRange(0.0, 1.0),
@@ -99,7 +110,7 @@ def enrich_command(file: str, model: str | None, min_confidence: float) -> None:
 
 @click.command("sentiment")
 @click.argument("text")
-@click.option("--model", type=click.Path(exists=True), help="Sentiment model (.npz or ONNX dir).")
+@click.option("--model", callback=_check_model, help=MODEL_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of text.")
 def sentiment_command(text: str, model: str | None, as_json: bool) -> None:
     """Print the sentiment label and score of one text."""

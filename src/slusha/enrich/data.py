@@ -60,6 +60,18 @@ def shared_data_dir(repo_root: Path | None = None) -> Path | None:
     return path if path.is_dir() else None
 
 
+MISSING_SHARED_DATA = (
+    "shared data not found: pass --data or set SLUSHA_SHARED_DATA "
+    "(expected ../shared/data beside the repository)"
+)
+
+
+def data_root(given: Path | None) -> Path | None:
+    """The folder a command was ``given``, else ``shared_data_dir()``; None unless a folder."""
+    root = given or shared_data_dir()
+    return root if root is not None and root.is_dir() else None
+
+
 def _unescape(text: str) -> str:
     return _ESCAPE_RE.sub(lambda m: chr(int(m.group(1), 16)), text)
 

@@ -112,14 +112,19 @@ def vader_baseline() -> Predictor:
     return predict
 
 
-def with_detected_languages(model: SentimentBackend, detector: LanguageDetector) -> Predictor:
+def with_detected_languages(
+    model: SentimentBackend,
+    detector: LanguageDetector,
+    seen: dict[str, str | None] | None = None,
+) -> Predictor:
     """The model as the product runs it: each text's language detected first (no hints),
     and given to the model where the detector is sure enough (``sentiment_languages``).
 
     Evaluation sets carry their true language, but the pipeline only has what the detector
-    says, so that is what a per-language model gets here too.
+    says, so that is what a per-language model gets here too. Predictors that share ``seen``
+    (text -> language) give their models the same languages.
     """
-    seen: dict[str, str | None] = {}
+    seen = {} if seen is None else seen
 
     def predict(texts: Sequence[str]) -> np.ndarray:
         if not model.uses_language:
@@ -256,28 +261,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="python -m slusha.enrich.evaluate", description=__doc__)
     parser.add_argument("--data", type=Path, help="shared data folder (default: ../shared/data)")
-    parser.add_argument("--model", type=Path, help="sentiment model (.npz or ONNX directory)")
+    parser.add_argument(
+        "--model", help="sentiment model: e5 (the accurate mode), a .npz file or an ONNX directory"
+    )
     parser.add_argument("--no-baselines", action="store_true", help="skip VADER and TF-IDF")
+    parser.add_argument(
+        "--with-e5",
+        action="store_true",
+        help="also score the accurate mode (slusha[e5]) as system slusha-e5, on the same languages",
+    )
     parser.add_argument("--skip-language", action="store_true")
     parser.add_argument("--skip-sentiment", action="store_true")
     parser.add_argument("--json", type=Path, help="also write all figures to this file")
     args = parser.parse_args(argv)
-    root = args.data or data.shared_data_dir()
-    if root is None or not root.is_dir():
-        print(
-            "skipped: shared data not found (pass --data or set SLUSHA_SHARED_DATA; "
-            "expected ../shared/data beside the repository)",
-            file=sys.stderr,
-        )
+    root = data.data_root(args.data)
+    if root is None:
+        print(f"skipped: {data.MISSING_SHARED_DATA}", file=sys.stderr)
         return 0
     report: dict[str, object] = {}
     if not args.skip_sentiment:
         model: SentimentBackend = load_sentiment_model(args.model)
-        ours = with_detected_languages(model, LanguageDetector())
+        detector = LanguageDetector()
+        seen: dict[str, str | None] = {}
+        ours = with_detected_languages(model, detector, seen)
         systems: dict[str, tuple[Predictor, frozenset[str]]] = {"slusha": (ours, frozenset())}
         speed_texts = [e.text for e in data.tweeteval_val(root) + data.umsab(root, "val")]
         ours(speed_texts)  # detect once: the speed below is the model's, as in the pipeline
         speeds = {"slusha": posts_per_second(ours, speed_texts)}
+        if args.with_e5:
+            accurate = with_detected_languages(load_sentiment_model("e5"), detector, seen)
+            systems["slusha-e5"] = (accurate, frozenset())
+            speeds["slusha-e5"] = posts_per_second(accurate, speed_texts)
         if not args.no_baselines:
             train_set = list(data.training_examples(root))
             tfidf = tfidf_baseline(train_set)

@@ -81,6 +81,38 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return shifted
 
 
+def read_model_file(
+    path: Path,
+    fmt: str,
+    *,
+    what: str,
+    trainer: str,
+    required: Sequence[str],
+    optional: Sequence[str] = (),
+) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+    """The metadata and arrays of an ``.npz`` model file whose ``meta["format"]`` is ``fmt``.
+
+    A missing file, a damaged one, one of another format or one without a ``required`` array
+    raises ``ModelError`` naming ``what`` it should be and the ``trainer`` command that makes
+    one; ``optional`` arrays are returned when present.
+    """
+    if not path.is_file():
+        raise ModelError(
+            f"{what} file not found: {path} (reinstall slusha, or train one with '{trainer}')"
+        )
+    try:
+        # np.load leaks its own handle on a damaged zip; this one is always closed.
+        with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
+            meta = json.loads(str(archive["meta"]))
+            if not isinstance(meta, dict) or meta.get("format") != fmt:
+                raise ModelError(f"{path} is not a slusha {what} file")
+            names = [*required, *(name for name in optional if name in archive.files)]
+            arrays = {name: archive[name] for name in names}
+    except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        raise ModelError(f"{what} file {path} is damaged or not a slusha file ({exc})") from None
+    return meta, arrays
+
+
 class LinearSentimentModel:
     """Multinomial logistic regression over hashed features; weights from an ``.npz`` file."""
 
@@ -176,25 +208,18 @@ class LinearSentimentModel:
     def load(cls, path: str | Path = DEFAULT_MODEL_PATH) -> LinearSentimentModel:
         """Read a model written by ``save``; a missing or damaged file raises ``ModelError``."""
         path = Path(path)
-        if not path.is_file():
-            raise ModelError(
-                f"sentiment model file not found: {path} "
-                "(reinstall slusha, or train one with 'python -m slusha.enrich.train')"
-            )
-        try:
-            # np.load leaks its own handle on a damaged zip; this one is always closed.
-            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as archive:
-                meta = json.loads(str(archive["meta"]))
-                weights = archive["weights"]
-                bias = archive["bias"]
-                # The experts' arrays are absent from the files of earlier releases.
-                optional = {name: archive[name] for name in _EXPERT_ARRAYS if name in archive.files}
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
-            raise ModelError(
-                f"sentiment model file {path} is damaged or not a slusha model ({exc})"
-            ) from None
-        if not isinstance(meta, dict) or meta.get("format") != FORMAT:
-            raise ModelError(f"{path} is not a slusha linear sentiment model")
+        # The experts' arrays are absent from the files of earlier releases.
+        meta, arrays = read_model_file(
+            path,
+            FORMAT,
+            what="sentiment model",
+            trainer="python -m slusha.enrich.train",
+            required=("weights", "bias"),
+            optional=_EXPERT_ARRAYS,
+        )
+        weights = arrays["weights"]
+        bias = arrays["bias"]
+        optional = {name: arrays[name] for name in _EXPERT_ARRAYS if name in arrays}
         if meta.get("feature_version") != FEATURE_VERSION:
             raise ModelError(
                 f"{path} was trained with feature version {meta.get('feature_version')}, "
@@ -304,9 +329,14 @@ class LinearSentimentModel:
 
 
 def load_sentiment_model(path: str | Path | None = None) -> SentimentBackend:
-    """The shipped model (no path), a ``.npz`` linear model, or an ONNX model directory."""
+    """The shipped model (no path), the accurate mode (``"e5"``, ``slusha[e5]``), a ``.npz``
+    linear model, or an ONNX model directory."""
     if path is None:
         return LinearSentimentModel.load(DEFAULT_MODEL_PATH)
+    if str(path) == "e5":
+        from slusha.enrich.e5_backend import E5SentimentModel
+
+        return E5SentimentModel.load()
     path = Path(path)
     if path.is_dir():
         from slusha.enrich.onnx_backend import OnnxSentimentModel

