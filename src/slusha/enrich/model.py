@@ -333,9 +333,9 @@ def load_sentiment_model(path: str | Path | None = None) -> SentimentBackend:
     linear model, or an ONNX model directory."""
     if path is None:
         return LinearSentimentModel.load(DEFAULT_MODEL_PATH)
-    if str(path) == "e5":
-        from slusha.enrich.e5_backend import E5SentimentModel
+    from slusha.enrich.e5_backend import E5_MODEL_NAME, E5SentimentModel
 
+    if str(path) == E5_MODEL_NAME:
         return E5SentimentModel.load()
     path = Path(path)
     if path.is_dir():
