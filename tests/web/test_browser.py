@@ -164,12 +164,12 @@ def test_end_to_end_in_chromium(sqlite_world: World) -> None:
         for name, path in pages:
             page.goto(base + path)
             if name == "dashboard":
-                # Each chart fetches its spec on its own: wait until none is still drawing.
-                page.wait_for_function(
-                    "document.querySelectorAll('.chart[data-chart-src]:not([data-rendered])')"
-                    ".length === 0",
-                    timeout=60_000,
-                )
+                # Each chart fetches its spec on its own: wait until none is still drawing
+                # (expect polls without eval, which the pages' CSP forbids).
+                from playwright.sync_api import expect
+
+                drawing = page.locator(".chart[data-chart-src]:not([data-rendered])")
+                expect(drawing).to_have_count(0, timeout=60_000)
                 assert page.locator(".chart[data-rendered='1']").count() == 5
             screenshot(page, name)
 
