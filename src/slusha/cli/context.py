@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from slusha.config import Settings, load_settings
@@ -34,8 +35,9 @@ def console(*, stderr: bool = False) -> Console:
 
 
 def fail(message: str, *, code: int = EXIT_USAGE) -> None:
-    """Print an error that says what to do, and exit."""
-    console(stderr=True).print(f"[bold red]error:[/] {message}")
+    """Print an error that says what to do, and exit (``message`` is plain text: brackets
+    such as ``slusha[e5]`` print as they are)."""
+    console(stderr=True).print(f"[bold red]error:[/] {escape(message)}")
     sys.exit(code)
 
 

@@ -72,7 +72,7 @@ def _run(settings: Settings, work: Callable[[HttpClient], Awaitable[T]]) -> T:
         return asyncio.run(main())
     except SlushaError as exc:
         hint = f" ({describe_code(exc.code)})" if exc.code not in ("private_address",) else ""
-        fail(escape(f"{exc}{hint}"))
+        fail(f"{exc}{hint}")
         raise AssertionError("unreachable") from None
 
 
@@ -119,7 +119,7 @@ def add_cmd(
     try:
         connector = registry.connector(kind)
     except SlushaError as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
         raise AssertionError("unreachable") from None
     if prompt_secrets:
         for field_name in secret_fields(connector.Config):
@@ -203,7 +203,7 @@ def fetch_once_cmd(name: str, output_format: str) -> None:
     try:
         loaded = services.load_source(db, registry=registry, settings=settings, name_or_id=name)
     except SlushaError as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
         raise AssertionError("unreachable") from None
     if "poll" not in loaded.connector.capabilities:
         fail(f"{loaded.kind} sources cannot be polled (capabilities: "
@@ -270,7 +270,7 @@ def _change(work: Callable[[Database], Source]) -> Source:
     try:
         return work(db)
     except SlushaError as exc:
-        fail(escape(str(exc)))
+        fail(str(exc))
         raise AssertionError("unreachable") from None
 
 
