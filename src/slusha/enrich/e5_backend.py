@@ -24,7 +24,6 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from slusha.domain.languages import normalise_code
 from slusha.enrich.model import (
     DEFAULT_MODEL_PATH,
     LABELS,
@@ -32,6 +31,7 @@ from slusha.enrich.model import (
     Langs,
     LinearSentimentModel,
     ModelError,
+    group_of,
     read_model_file,
     softmax,
 )
@@ -144,11 +144,7 @@ class E5SentimentModel:
 
     def head(self, lang: str | None) -> int:
         """The head of a language, -1 for none (``pt-BR`` counts as ``pt``)."""
-        found = self.groups.get(lang) if lang else None
-        if found is None:
-            code = normalise_code(lang)
-            found = self.groups.get(code, -1) if code else -1
-        return found
+        return group_of(self.groups, lang)
 
     def head_log_proba(self, embeddings: np.ndarray, heads: np.ndarray) -> np.ndarray:
         """Each row's head's log-probabilities of the labels, ``(n, 3)``."""

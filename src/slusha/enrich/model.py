@@ -81,6 +81,16 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     return shifted
 
 
+def group_of(groups: Mapping[str, int], lang: str | None) -> int:
+    """The per-language table ``groups`` gives ``lang``, -1 for none: an exact code first,
+    then its primary language (``pt-BR`` counts as ``pt``)."""
+    found = groups.get(lang) if lang else None
+    if found is None:
+        code = normalise_code(lang)
+        found = groups.get(code, -1) if code else -1
+    return found
+
+
 def read_model_file(
     path: Path,
     fmt: str,
@@ -198,11 +208,7 @@ class LinearSentimentModel:
 
     def language_group(self, lang: str | None) -> int:
         """The table a language's texts use, -1 for none (``pt-BR`` counts as ``pt``)."""
-        found = self.language_groups.get(lang) if lang else None
-        if found is None:
-            code = normalise_code(lang)
-            found = self.language_groups.get(code, -1) if code else -1
-        return found
+        return group_of(self.language_groups, lang)
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_MODEL_PATH) -> LinearSentimentModel:
