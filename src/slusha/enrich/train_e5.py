@@ -25,7 +25,12 @@ from slusha.enrich import data
 from slusha.enrich.e5_backend import DEFAULT_HEADS_PATH, E5Encoder, E5SentimentModel, Encoder
 from slusha.enrich.metrics import score
 from slusha.enrich.model import DEFAULT_MODEL_PATH, LinearSentimentModel
-from slusha.enrich.train import DEFAULT_EXPERT_LANGUAGES, fit_temperature, is_calibration
+from slusha.enrich.train import (
+    DEFAULT_EXPERT_LANGUAGES,
+    fit_temperature,
+    is_calibration,
+    load_examples,
+)
 
 HEAD_LANGUAGES = DEFAULT_EXPERT_LANGUAGES
 # Sets larger than this many texts in a head language are sampled (by a salted hash of the
@@ -76,13 +81,15 @@ def choose_c(x: np.ndarray, y: np.ndarray, langs: np.ndarray, cs: Sequence[float
         found = []
         for lang in sorted(set(langs.tolist())):
             inside = langs == lang
+            if np.bincount(y[inside], minlength=3).min() < CV_FOLDS:
+                continue  # too few texts of some label to cross-validate this language
             folds = StratifiedKFold(CV_FOLDS, shuffle=True, random_state=0)
             model = LogisticRegression(C=c, max_iter=3000, class_weight="balanced")
             predicted = cross_val_predict(model, x[inside], y[inside], cv=folds)
             found.append(score(y[inside], predicted).macro_f1)
-        return float(np.mean(found))
+        return float(np.mean(found)) if found else 0.0
 
-    return max(cs, key=mean_f1)
+    return max(cs, key=mean_f1)  # the first C when no language can be cross-validated
 
 
 def train(
@@ -184,13 +191,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--linear", type=Path, default=DEFAULT_MODEL_PATH, help="linear model to blend with"
     )
     parser.add_argument("--threads", type=int, help="encoder threads (default: all cores)")
+    parser.add_argument(
+        "--corrections",
+        action="append",
+        default=[],
+        metavar="FILE.jsonl",
+        help="members' corrections (text, lang, label) to add, as for the linear model; may repeat",
+    )
     args = parser.parse_args(argv)
     root = data.data_root(args.data)
     if root is None:
         print(data.MISSING_SHARED_DATA, file=sys.stderr)
         return 2
     linear = LinearSentimentModel.load(args.linear)
-    examples = head_examples(list(data.training_examples(root)))
+    examples = head_examples(load_examples(root, args.corrections))
     print(f"embedding {len(examples)} texts: {dict(Counter(e.lang for e in examples))}")
     encoder = E5Encoder(args.threads)
     embeddings = embed(encoder, [e.text for e in examples])
