@@ -223,30 +223,27 @@ class LinearSentimentModel:
             required=("weights", "bias"),
             optional=_EXPERT_ARRAYS,
         )
-        weights = arrays["weights"]
-        bias = arrays["bias"]
-        optional = {name: arrays[name] for name in _EXPERT_ARRAYS if name in arrays}
         if meta.get("feature_version") != FEATURE_VERSION:
             raise ModelError(
                 f"{path} was trained with feature version {meta.get('feature_version')}, "
                 f"this slusha computes version {FEATURE_VERSION}: retrain it"
             )
-        language_weights = optional.get("language_weights")
+        language_weights = arrays.get("language_weights")
         groups = meta.get("language_groups") or {}
         if language_weights is not None and not (
             isinstance(groups, dict) and groups and all(isinstance(v, int) for v in groups.values())
         ):
             raise ModelError(f"{path} has per-language weights but no usable language_groups")
         return cls(
-            weights,
-            bias,
+            arrays["weights"],
+            arrays["bias"],
             bits=int(meta["bits"]),
             temperature=float(meta.get("temperature", 1.0)),
             meta=meta,
             language_weights=language_weights,
-            language_bias=optional.get("language_bias"),
+            language_bias=arrays.get("language_bias"),
             language_groups=groups if language_weights is not None else None,
-            language_shared_scale=optional.get("language_shared_scale"),
+            language_shared_scale=arrays.get("language_shared_scale"),
         )
 
     def save(self, path: str | Path) -> None:

@@ -47,7 +47,7 @@ def head_examples(
 ) -> list[data.Example]:
     """The examples in head languages, large sets sampled to about ``MAX_TEXTS_PER_SET``."""
     wanted = set(languages)
-    chosen = [e for e in examples if e.lang in wanted and e.label in (0, 1, 2)]
+    chosen = [e for e in examples if e.lang in wanted]
     sizes = Counter((e.dataset, e.lang) for e in chosen)
 
     def kept(e: data.Example) -> bool:
