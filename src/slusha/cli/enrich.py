@@ -29,14 +29,18 @@ def _batches(handle: IO[str]) -> Iterator[list[tuple[int, str]]]:
         yield batch
 
 
-MODEL_HELP = "Sentiment model: e5 (the accurate mode, slusha[e5]), a .npz file or an ONNX dir."
+MODEL_HELP = (
+    "Sentiment model: e5 (the accurate mode) or hybrid (e5 where the default is unsure), "
+    "both slusha[e5]; a .npz file or an ONNX dir."
+)
+MODES = ("e5", "hybrid")
 
 
 def _check_model(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
-    if value is None or value == "e5" or Path(value).exists():
+    if value is None or value in MODES or Path(value).exists():
         return value
     raise click.BadParameter(
-        f"{value} does not exist (give e5, a .npz model file or an ONNX model directory)"
+        f"{value} does not exist (give e5, hybrid, a .npz model file or an ONNX model directory)"
     )
 
 

@@ -262,13 +262,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m slusha.enrich.evaluate", description=__doc__)
     parser.add_argument("--data", type=Path, help="shared data folder (default: ../shared/data)")
     parser.add_argument(
-        "--model", help="sentiment model: e5 (the accurate mode), a .npz file or an ONNX directory"
+        "--model",
+        help="sentiment model: e5 (the accurate mode), hybrid, a .npz file or an ONNX directory",
     )
     parser.add_argument("--no-baselines", action="store_true", help="skip VADER and TF-IDF")
     parser.add_argument(
         "--with-e5",
         action="store_true",
-        help="also score the accurate mode (slusha[e5]) as system slusha-e5, on the same languages",
+        help="also score the accurate and hybrid modes (slusha[e5]) as systems slusha-e5 and "
+        "slusha-hybrid, on the same languages",
     )
     parser.add_argument("--skip-language", action="store_true")
     parser.add_argument("--skip-sentiment", action="store_true")
@@ -282,7 +284,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.skip_sentiment:
         try:
             model: SentimentBackend = load_sentiment_model(args.model)
-            accurate_model = load_sentiment_model("e5") if args.with_e5 else None
+            extra_models = (
+                {mode: load_sentiment_model(mode) for mode in ("e5", "hybrid")}
+                if args.with_e5
+                else {}
+            )
         except ModelError as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2
@@ -293,10 +299,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         speed_texts = [e.text for e in data.tweeteval_val(root) + data.umsab(root, "val")]
         ours(speed_texts)  # detect once: the speed below is the model's, as in the pipeline
         speeds = {"slusha": posts_per_second(ours, speed_texts)}
-        if accurate_model is not None:
-            accurate = with_detected_languages(accurate_model, detector, seen)
-            systems["slusha-e5"] = (accurate, frozenset())
-            speeds["slusha-e5"] = posts_per_second(accurate, speed_texts)
+        for mode, extra_model in extra_models.items():
+            predict = with_detected_languages(extra_model, detector, seen)
+            systems[f"slusha-{mode}"] = (predict, frozenset())
+            speeds[f"slusha-{mode}"] = posts_per_second(predict, speed_texts)
         if not args.no_baselines:
             train_set = list(data.training_examples(root))
             tfidf = tfidf_baseline(train_set)
