@@ -53,7 +53,7 @@ BLEND_WEIGHTS: tuple[float, ...] = (1.0,)
 CV_FOLDS = 5
 # The hybrid mode's heads read the first six of the encoder's twelve layers: twice the speed,
 # for UMSAB validation mean macro-F1 of the blend (every text embedded) 0.618 with 6 layers,
-# 0.615 with 8, 0.618 with 12, 0.612 with 5 and 0.598 with 4; TweetEval loses more (0.715 with
+# 0.615 with 8, 0.622 with 12, 0.612 with 5 and 0.598 with 4; TweetEval loses more (0.715 with
 # 12, 0.696 with 6), so the accurate mode keeps all twelve.
 HYBRID_LAYERS = 6
 # The hybrid mode embeds a text when the linear model's probability of its label is under the
