@@ -148,7 +148,7 @@ async def run(db: Database, posts: list[dict], enricher: Any, batch_size: int) -
 
     async def publish() -> None:
         for i in range(0, len(posts), 1000):
-            await submit_posts(bus, posts[i : i + 1000])
+            await submit_posts(bus, posts[i : i + 1000], confirm=False)
 
     async def drain_events() -> None:
         # What the web app and the alerter do in their processes: without a consumer, the

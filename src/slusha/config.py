@@ -112,6 +112,32 @@ class Settings(BaseSettings):
     fetch_concurrency: int = Field(
         50, ge=1, le=1000, description="Sources the scheduler polls at the same time."
     )
+    shutdown_drain_seconds: float = Field(
+        8.0,
+        ge=0,
+        le=300,
+        description=(
+            "On SIGTERM or Ctrl-C: how long the process may take to finish requests and checks "
+            "in flight and store what is queued before it stops."
+        ),
+    )
+    post_max_text_chars: int = Field(
+        100_000, ge=1_000, description="Longest post text kept; longer text is cut (and noted)."
+    )
+    post_max_title_chars: int = Field(
+        2_000, ge=100, description="Longest post title kept; a longer title is cut (and noted)."
+    )
+    post_max_html_chars: int = Field(
+        1_000_000, ge=1_000, description="Longest post HTML kept; longer HTML is cut (and noted)."
+    )
+    post_future_tolerance_seconds: float = Field(
+        600.0,
+        ge=0,
+        description=(
+            "How far in the future a post may be dated (clock skew); a later date becomes the "
+            "time it arrived, the given one kept under extra."
+        ),
+    )
     source_unhealthy_after: int = Field(
         3, ge=1, description="Consecutive failures after which a source is marked unhealthy."
     )

@@ -144,3 +144,39 @@ async def test_nats_down_at_start_is_a_clear_transient_error() -> None:
         await bus.start()
     assert "cannot reach the NATS server" in str(info.value)
     assert "SLUSHA_BUS_URL" in str(info.value)
+
+
+async def test_a_confirmed_publish_returns_once_the_consumer_acknowledged(bus: Bus) -> None:
+    await bus.subscribe("posts.raw", "w")
+    publishing = asyncio.create_task(
+        bus.publish_confirmed(
+            "posts.raw", [({"v": 1, "n": i}, f"c:{i}") for i in range(3)], timeout_seconds=10
+        )
+    )
+    messages: list = []
+    for _ in range(20):
+        messages += await bus.fetch("posts.raw", "w", batch=10, timeout_seconds=0.3)
+        if len(messages) == 3:
+            break
+    assert len(messages) == 3
+    if isinstance(bus, MemoryBus):
+        # In process, "safe" means handled: the publisher still waits for the consumer.
+        await asyncio.sleep(0.1)
+        assert not publishing.done() and bus.unfinished("posts.raw") == 3
+        await messages[0].nak()  # a redelivery keeps the publisher waiting
+        (again,) = await bus.fetch("posts.raw", "w", batch=10, timeout_seconds=2)
+        messages = [again, *messages[1:]]
+        assert not publishing.done()
+    for message in messages:
+        await message.ack()
+    await asyncio.wait_for(publishing, 5)  # JetStream: returned once the stream had them
+    assert bus.unfinished("posts.raw") == 0
+
+
+async def test_a_confirmed_publish_nobody_handles_times_out_with_a_clear_error() -> None:
+    bus = MemoryBus()
+    await bus.subscribe("posts.raw", "w")
+    with pytest.raises(TransientError) as info:
+        await bus.publish_confirmed("posts.raw", [({"v": 1}, "x:1")], timeout_seconds=0.2)
+    assert info.value.code == "bus_busy" and "Send them again later" in str(info.value)
+    assert bus.pending("posts.raw") == 1  # still queued: it is stored if a worker comes

@@ -6,6 +6,7 @@ place for it) and is handed to the enricher as ``LanguageHints(source=...)``.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterator
 from typing import Any
 
@@ -99,9 +100,13 @@ async def test_a_short_post_from_a_macedonian_source_is_stored_as_macedonian(
     await worker.start()
     scheduler = Scheduler(db=db, registry=registry, settings=settings, clock=clock, http=http,
                           sink=source_sink(bus))  # fmt: skip
+    stop = asyncio.Event()
+    working = asyncio.create_task(worker.run(stop))  # the sink returns once posts are stored
     report = await scheduler.run_once()
+    stop.set()
+    await working
     assert report.ok == 2, report.outcomes
-    for _ in range(20):
+    for _ in range(20):  # JetStream holds the posts once published: the worker reads them now
         if await worker.run_once(timeout_seconds=0.3) == 0:
             break
     with db.read() as tx:
@@ -118,8 +123,10 @@ async def test_a_short_post_from_a_macedonian_source_is_stored_as_macedonian(
 
 async def test_the_language_travels_in_the_envelope_not_in_the_post(bus: Bus) -> None:
     await bus.subscribe(SUBJECT_POSTS, "check")
-    await submit_posts(bus, [make_post("1", WORD)], source_id=3, source_language="mk")
-    await submit_posts(bus, [make_post("2", WORD)], source_id=4)
+    await submit_posts(
+        bus, [make_post("1", WORD)], source_id=3, source_language="mk", confirm=False
+    )
+    await submit_posts(bus, [make_post("2", WORD)], source_id=4, confirm=False)
     bodies = []
     for _ in range(10):
         for message in await bus.fetch(SUBJECT_POSTS, "check", batch=10, timeout_seconds=0.3):

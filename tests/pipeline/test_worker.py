@@ -43,8 +43,8 @@ async def test_posts_from_the_bus_become_mentions_and_events_are_published(
     worker = _worker(db, bus, clock)
     await worker.start()
     await bus.subscribe(SUBJECT_EVENTS, "test")
-    await submit_posts(bus, [post(str(i), f"acme number {i}") for i in range(120)])
-    await submit_posts(bus, [post("1", "acme number 1, edited")])  # a duplicate
+    await submit_posts(bus, [post(str(i), f"acme number {i}") for i in range(120)], confirm=False)
+    await submit_posts(bus, [post("1", "acme number 1, edited")], confirm=False)  # a duplicate
     await _run_until_idle(worker)
     assert _count(db, Post) == 120
     assert _count(db, Mention) == 120
@@ -72,7 +72,7 @@ async def test_database_down_means_nothing_is_acked_and_nothing_is_lost(
     worker = _worker(broken, bus, clock)
     worker.pipeline.topics = TopicIndex(db, refresh_seconds=0)  # topics known, writes fail
     await worker.start()
-    await submit_posts(bus, [post("1", "acme one"), post("2", "acme two")])
+    await submit_posts(bus, [post("1", "acme one"), post("2", "acme two")], confirm=False)
     assert await worker.run_once(timeout_seconds=1) == 2  # fetched, failed, nak'ed
     healthy = _worker(db, bus, clock)
     await asyncio.sleep(2.5)  # the retry delay
@@ -88,7 +88,7 @@ async def test_malformed_messages_are_dead_lettered_with_their_reason(
     await worker.start()
     await bus.publish(SUBJECT_POSTS, {"v": 1, "post": {"network": "x", "id": "9"}}, msg_id="a")
     await bus.publish(SUBJECT_POSTS, {"v": 99, "post": {}}, msg_id="b")
-    await submit_posts(bus, [post("1", "acme fine")])
+    await submit_posts(bus, [post("1", "acme fine")], confirm=False)
     await _run_until_idle(worker)
     with db.transaction() as tx:
         errors = sorted(tx.session.scalars(select(DeadLetter.error)))

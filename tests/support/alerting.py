@@ -41,7 +41,7 @@ class Stack:
 
     async def ingest(self, posts: list[dict[str, Any]]) -> None:
         """Put posts on the bus, run the worker until idle, then the alerter until idle."""
-        await submit_posts(self.bus, posts)
+        await submit_posts(self.bus, posts, confirm=False)
         while await self.worker.run_once(timeout_seconds=0.2):
             pass
         await self.consume()

@@ -54,6 +54,27 @@ class Bus(abc.ABC):
         for data, msg_id in items:
             await self.publish(subject, data, msg_id=msg_id)
 
+    async def publish_confirmed(
+        self,
+        subject: str,
+        items: Sequence[tuple[dict[str, Any], str | None]],
+        *,
+        timeout_seconds: float,
+    ) -> None:
+        """Publish and return only once the bodies survive a crash of this process.
+
+        JetStream has them once its stream acknowledged them (file storage), which
+        ``publish_many`` already waits for. The memory bus waits until its consumers have
+        acknowledged them, i.e. stored them. Raises ``TransientError`` after
+        ``timeout_seconds``; what was published may still be handled later (receivers are
+        idempotent), so the sender may simply send again.
+        """
+        await self.publish_many(subject, items)
+
+    def unfinished(self, subject: str) -> int:
+        """Messages of ``subject`` this process still holds (0 where the bus keeps them)."""
+        return 0
+
     @abc.abstractmethod
     async def subscribe(self, subject: str, durable: str) -> None:
         """Declare a durable consumer so that messages published from now on are kept for it."""

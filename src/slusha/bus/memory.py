@@ -1,14 +1,39 @@
-"""The in-process bus: bounded queues, JSON round-trip, redelivery on nak."""
+"""The in-process bus: bounded queues, JSON round-trip, redelivery on nak.
+
+``publish_confirmed`` is what keeps the embedded default honest: it returns only once a
+consumer of this process has acknowledged every body, which the pipeline worker does after
+its transaction committed. A sender told "accepted" (a 202, a saved feed cursor) therefore
+never loses what it sent when the process is killed: whatever was still queued was not
+confirmed, so the sender sends it again.
+"""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from functools import partial
 from typing import Any
 
 from slusha.bus.base import Bus, Message
 from slusha.bus.codec import decode, encode
+from slusha.errors import TransientError
+
+
+@dataclass(slots=True)
+class _Confirmation:
+    """Counts the acknowledgements a confirmed publish still waits for."""
+
+    remaining: int
+    done: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def ack(self) -> None:
+        self.remaining -= 1
+        if self.remaining <= 0:
+            self.done.set()
+
+
+_Item = tuple[bytes, str | None, int, _Confirmation | None]
 
 
 class MemoryBus(Bus):
@@ -16,11 +41,12 @@ class MemoryBus(Bus):
 
     def __init__(self, *, queue_size: int = 10_000) -> None:
         self.queue_size = queue_size
-        self._queues: dict[str, dict[str, asyncio.Queue[tuple[bytes, str | None, int]]]] = {}
-        self._orphans: dict[str, asyncio.Queue[tuple[bytes, str | None, int]]] = {}
+        self._queues: dict[str, dict[str, asyncio.Queue[_Item]]] = {}
+        self._orphans: dict[str, asyncio.Queue[_Item]] = {}
         self._redeliveries: set[asyncio.Task[None]] = set()
+        self._in_flight: dict[str, int] = {}
 
-    def _new_queue(self) -> asyncio.Queue[tuple[bytes, str | None, int]]:
+    def _new_queue(self) -> asyncio.Queue[_Item]:
         return asyncio.Queue(maxsize=self.queue_size)
 
     async def publish(
@@ -31,10 +57,41 @@ class MemoryBus(Bus):
     async def publish_many(
         self, subject: str, items: Sequence[tuple[dict[str, Any], str | None]]
     ) -> None:
+        await self._enqueue(subject, items, None)
+
+    async def publish_confirmed(
+        self,
+        subject: str,
+        items: Sequence[tuple[dict[str, Any], str | None]],
+        *,
+        timeout_seconds: float,
+    ) -> None:
+        """Publish and wait until every consumer acknowledged every body (after its commit)."""
+        if not items:
+            return
+        consumers = self._queues.get(subject)
+        confirmation = _Confirmation(remaining=len(items) * max(1, len(consumers or ())))
+        await self._enqueue(subject, items, confirmation)
+        try:
+            await asyncio.wait_for(confirmation.done.wait(), timeout_seconds)
+        except TimeoutError:
+            raise TransientError(
+                f"the pipeline has not stored {confirmation.remaining} of {len(items)} posts "
+                f"within {timeout_seconds:g} s; they stay queued and are stored when it catches "
+                "up. Send them again later: a repeat is never stored twice",
+                code="bus_busy",
+            ) from None
+
+    async def _enqueue(
+        self,
+        subject: str,
+        items: Sequence[tuple[dict[str, Any], str | None]],
+        confirmation: _Confirmation | None,
+    ) -> None:
         # Serialise even in process: a body that would not survive NATS fails here too. Every
         # body is encoded before any is queued, so such a body fails the call with nothing
         # published. Queues take what fits without a wait per message.
-        encoded = [(encode(data), msg_id, 1) for data, msg_id in items]
+        encoded: list[_Item] = [(encode(data), msg_id, 1, confirmation) for data, msg_id in items]
         consumers = self._queues.get(subject)
         # Without a consumer yet, the first one to subscribe gets them: start-up order loses
         # nothing.
@@ -75,33 +132,35 @@ class MemoryBus(Bus):
                 items.append(queue.get_nowait())
             except asyncio.QueueEmpty:
                 break
+        self._in_flight[subject] = self._in_flight.get(subject, 0) + len(items)
         return [
-            Message(subject, decode(raw), msg_id, attempt, None, partial(self._nak, queue, raw,
-                                                                        msg_id, attempt))
-            for raw, msg_id, attempt in items
-        ]  # fmt: skip
+            Message(
+                subject,
+                decode(raw),
+                msg_id,
+                attempt,
+                partial(self._ack, subject, confirmation),
+                partial(self._nak, queue, subject, (raw, msg_id, attempt + 1, confirmation)),
+            )
+            for raw, msg_id, attempt, confirmation in items
+        ]
+
+    async def _ack(self, subject: str, confirmation: _Confirmation | None) -> None:
+        self._in_flight[subject] -= 1
+        if confirmation is not None:
+            confirmation.ack()
 
     async def _nak(
-        self,
-        queue: asyncio.Queue[tuple[bytes, str | None, int]],
-        raw: bytes,
-        msg_id: str | None,
-        attempt: int,
-        delay_seconds: float,
+        self, queue: asyncio.Queue[_Item], subject: str, item: _Item, delay_seconds: float
     ) -> None:
         # Redelivery waits in the background, as JetStream's does, so nak returns at once.
-        task = asyncio.create_task(
-            self._redeliver(queue, (raw, msg_id, attempt + 1), delay_seconds)
-        )
+        self._in_flight[subject] -= 1
+        task = asyncio.create_task(self._redeliver(queue, item, delay_seconds))
         self._redeliveries.add(task)
         task.add_done_callback(self._redeliveries.discard)
 
     @staticmethod
-    async def _redeliver(
-        queue: asyncio.Queue[tuple[bytes, str | None, int]],
-        item: tuple[bytes, str | None, int],
-        delay_seconds: float,
-    ) -> None:
+    async def _redeliver(queue: asyncio.Queue[_Item], item: _Item, delay_seconds: float) -> None:
         if delay_seconds > 0:
             await asyncio.sleep(delay_seconds)
         await queue.put(item)
@@ -115,3 +174,7 @@ class MemoryBus(Bus):
         total = sum(q.qsize() for q in self._queues.get(subject, {}).values())
         orphans = self._orphans.get(subject)
         return total + (orphans.qsize() if orphans else 0)
+
+    def unfinished(self, subject: str) -> int:
+        """Messages queued, fetched and not yet acknowledged, or waiting to be redelivered."""
+        return self.pending(subject) + self._in_flight.get(subject, 0) + len(self._redeliveries)

@@ -11,6 +11,7 @@ from typing import IO, Any
 import click
 
 from slusha.cli.context import EXIT_OK, EXIT_PARTIAL, console, fail
+from slusha.domain.hygiene import repair_text
 from slusha.domain.post import PostFormatError, parse_post
 from slusha.errors import SlushaError
 
@@ -103,7 +104,9 @@ def enrich_command(file: str, model: str | None, min_confidence: float) -> None:
             results = enricher.enrich([post for _, post in good])
             for (obj, _), result in zip(good, results, strict=True):
                 out = {**obj, **result.to_dict()}
-                click.echo(json.dumps(out, ensure_ascii=False))
+                # The line is passed through; text that is not valid Unicode (a lone
+                # surrogate from a "\ud83d" escape) is written repaired, as it was enriched.
+                click.echo(repair_text(json.dumps(out, ensure_ascii=False)))
                 written += 1
             progress.advance(task, sum(len(line.encode("utf-8")) for _, line in batch))
     if rejected:

@@ -210,6 +210,11 @@ async def _enqueue(settings: Any, items: Iterator[Any], batch_size: int) -> Any:
     from slusha.pipeline.ingest import submit_posts
     from slusha.pipeline.runner import IngestSummary
 
+    if settings.bus_url.startswith("memory:"):
+        fail(
+            "--enqueue hands posts to workers in other processes, which needs the NATS bus: "
+            "set SLUSHA_BUS_URL=nats://HOST:4222, or import without --enqueue"
+        )
     bus = open_bus(settings.bus_url, stream_prefix=settings.bus_stream_prefix)
     await bus.start()
     total = IngestSummary()

@@ -68,57 +68,94 @@ async def serve_async(
     extra: Any = None,
     enricher: Any = None,
 ) -> None:
-    """Run the roles of this process until a signal (or ``duration`` seconds)."""
+    """Run the roles of this process until a signal (or ``duration`` seconds), then drain.
+
+    Every role runs supervised (``Supervisor``): one that fails is logged and restarted. On
+    SIGTERM or Ctrl-C the process stops taking work (the web server finishes the requests in
+    flight, connectors finish the checks in flight), lets the worker store what is queued,
+    and only then stops the worker, all within ``shutdown_drain_seconds``. Whatever is still
+    queued then was never acknowledged to its sender (see ``Bus.publish_confirmed``).
+    """
+    from slusha.bus.messages import SUBJECT_POSTS
     from slusha.pipeline.roles import (
         build_worker,
         run_connectors,
         run_event_listener,
         run_outbox_relay,
     )
+    from slusha.pipeline.supervisor import Supervisor
 
     runtime = await _start_runtime(settings, enricher=enricher)
-    stop = asyncio.Event()
+    supervisor = Supervisor()
+    runtime.supervisor = supervisor
+    stop = asyncio.Event()  # stop taking work
+    drained = asyncio.Event()  # stop processing it
     _install_stop(stop)
-    tasks = [asyncio.create_task(_stop_after(stop, duration))]
+    timer = asyncio.create_task(_stop_after(stop, duration))
+    intake: list[asyncio.Task[None]] = []
+    processing: list[asyncio.Task[None]] = []
+
+    def start(into: list[asyncio.Task[None]], name: str, work: Any, until: asyncio.Event) -> None:
+        into.append(asyncio.create_task(supervisor.run(name, work, until), name=name))
+
     if role in ("all", "worker"):
         warm_up = getattr(runtime.pipeline.enricher, "warm_up", None)
         if warm_up is not None:  # load the models before the first batch, off the event loop
             await asyncio.to_thread(warm_up)
         worker = build_worker(runtime)
         await worker.start()
-        tasks.append(asyncio.create_task(worker.run(stop)))
-        tasks.append(asyncio.create_task(run_outbox_relay(runtime, stop)))
+        start(processing, "worker", lambda: worker.run(drained), drained)
+        start(processing, "outbox relay", lambda: run_outbox_relay(runtime, drained), drained)
     if role in ("all", "connectors"):
-        tasks.append(asyncio.create_task(run_connectors(runtime, stop)))
+        start(intake, "connectors", lambda: run_connectors(runtime, stop), stop)
     if role in ("all", "web"):
         from slusha.cli.web import run_web
 
-        tasks.append(asyncio.create_task(run_web(runtime, stop)))
+        start(intake, "web", lambda: run_web(runtime, stop), stop)
     if role in ("all", "alerter"):
         from slusha.pipeline.alerter import run_alerter
-
-        tasks.append(asyncio.create_task(run_alerter(runtime, stop)))
         from slusha.pipeline.roles import run_inbox_tasks
 
-        tasks.append(asyncio.create_task(run_inbox_tasks(runtime, stop)))
+        start(processing, "alerter", lambda: run_alerter(runtime, drained), drained)
+        start(processing, "inbox tasks", lambda: run_inbox_tasks(runtime, drained), drained)
     if live:
         names = {t.id: t.name for t in runtime.pipeline.topics.topics.values()}
 
         def show(event: dict[str, Any]) -> None:
             print_mention(event, names)
 
-        tasks.append(
-            asyncio.create_task(run_event_listener(runtime, stop, durable="cli-live", handle=show))
-        )
+        start(intake, "live", lambda: run_event_listener(runtime, stop, durable="cli-live",
+                                                         handle=show), stop)  # fmt: skip
     if extra is not None:
-        tasks.append(asyncio.create_task(extra(runtime, stop)))
+        start(intake, "extra", lambda: extra(runtime, stop), stop)
+    loop = asyncio.get_running_loop()
     try:
         await stop.wait()
     finally:
         stop.set()
-        for task in tasks:
+        deadline = loop.time() + settings.shutdown_drain_seconds
+        if intake:
+            await asyncio.wait(intake, timeout=max(0.0, deadline - loop.time()))
+        while (
+            runtime.bus.unfinished(SUBJECT_POSTS)
+            and loop.time() < deadline
+            and any(not task.done() for task in processing)
+        ):
+            await asyncio.sleep(0.05)
+        drained.set()
+        if processing:
+            await asyncio.wait(processing, timeout=max(0.1, deadline - loop.time()))
+        timer.cancel()
+        unfinished = [t for t in (*intake, *processing) if not t.done()]
+        for task in unfinished:
             task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await asyncio.gather(timer, *intake, *processing, return_exceptions=True)
+        if unfinished:
+            console(stderr=True).print(
+                f"[yellow]note:[/] stopped {', '.join(t.get_name() for t in unfinished)} after "
+                f"{settings.shutdown_drain_seconds:g} s without finishing; what they had not "
+                "stored was not acknowledged, so it will be sent or fetched again"
+            )
         await runtime.close()
 
 

@@ -22,18 +22,30 @@ from slusha.errors import SlushaError
 def build_web_app(runtime: Any) -> Any:
     """The web app over the runtime's database and bus; the ingest webhook feeds its bus."""
     from slusha.pipeline.ingest import submit_posts
+    from slusha.pipeline.runtime import post_limits
     from slusha.web.api.ingest import IngestSummary
     from slusha.web.app import create_app
+
+    limits = post_limits(runtime.settings)
 
     async def submit(
         posts: list[Any], *, source_id: int, source_language: str | None = None
     ) -> IngestSummary:
-        await submit_posts(runtime.bus, posts, source_id=source_id, source_language=source_language)
-        return IngestSummary(accepted=len(posts))
+        # Returns once the posts are stored (or held by JetStream): only then is the 202 sent.
+        refused = await submit_posts(
+            runtime.bus, posts, source_id=source_id, source_language=source_language,
+            limits=limits,
+        )  # fmt: skip
+        return IngestSummary(
+            accepted=len(posts) - len(refused),
+            rejected=[{"index": int(r.where.split()[-1]), "reason": r.reason} for r in refused],
+        )
 
+    supervisor = getattr(runtime, "supervisor", None)
     return create_app(
-        runtime.settings, db=runtime.db, bus=runtime.bus, clock=runtime.clock, submit=submit
-    )
+        runtime.settings, db=runtime.db, bus=runtime.bus, clock=runtime.clock, submit=submit,
+        process_health=supervisor.health if supervisor is not None else None,
+    )  # fmt: skip
 
 
 async def run_web(runtime: Any, stop: asyncio.Event) -> None:

@@ -11,6 +11,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from slusha.domain.hygiene import (
+    DEFAULT_LIMITS,
+    MAX_INT64,
+    PostHygieneError,
+    PostLimits,
+    sanitise_post,
+)
 from slusha.errors import InputError
 
 NETWORKS: frozenset[str] = frozenset(
@@ -190,7 +197,7 @@ def _opt_str(obj: dict[str, Any], key: str) -> str | None:
 
 
 def _count(value: Any, key: str) -> int:
-    if type(value) is int and value >= 0:
+    if type(value) is int and 0 <= value <= MAX_INT64:
         return value
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise PostFormatError(f"'{key}' must be a number, got {_type_name(value)}", key=key)
@@ -198,6 +205,8 @@ def _count(value: Any, key: str) -> int:
         raise PostFormatError(f"'{key}' must be a whole number, got {value!r}", key=key)
     if value < 0:
         raise PostFormatError(f"'{key}' must not be negative, got {value!r}", key=key)
+    if value > MAX_INT64:
+        raise PostFormatError(f"'{key}' is larger than {MAX_INT64}", key=key)
     return int(value)
 
 
@@ -234,11 +243,14 @@ def _author_id(value: Any) -> str | None:
     return str(value)
 
 
-def parse_post(obj: Any, *, default_network: str | None = None) -> Post:
+def parse_post(
+    obj: Any, *, default_network: str | None = None, limits: PostLimits = DEFAULT_LIMITS
+) -> Post:
     """Validate one post-format object and return a ``Post``.
 
     Raises ``PostFormatError`` naming the key and the reason. Unknown top-level keys are
-    moved under ``extra`` (the spec says they are kept, never dropped).
+    moved under ``extra`` (the spec says they are kept, never dropped). Text that is not
+    valid Unicode is repaired and overlong text cut (``slusha.domain.hygiene``).
     """
     if not isinstance(obj, dict):
         raise PostFormatError(f"a post must be a JSON object, got {_type_name(obj)}")
@@ -298,7 +310,7 @@ def parse_post(obj: Any, *, default_network: str | None = None) -> Post:
     if not KNOWN_KEYS.issuperset(obj):
         for key in obj.keys() - KNOWN_KEYS:
             extra.setdefault(key, obj[key])
-    return Post(
+    post = Post(
         network=network,
         id=post_id,
         text=text,
@@ -314,3 +326,7 @@ def parse_post(obj: Any, *, default_network: str | None = None) -> Post:
         metrics=metrics,
         extra=extra,
     )
+    try:
+        return sanitise_post(post, limits=limits)
+    except PostHygieneError as exc:
+        raise PostFormatError(exc.reason, key=exc.key) from None

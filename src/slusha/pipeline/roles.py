@@ -10,21 +10,35 @@ from typing import Any
 
 from slusha.bus.messages import SUBJECT_EVENTS
 from slusha.errors import TransientError
-from slusha.pipeline.runtime import Runtime
+from slusha.pipeline.runtime import Runtime, post_limits
 from slusha.pipeline.worker import Worker
 from slusha.services.outbox import publish_events
+from slusha.store.dead_letters import add_dead_letter
 
 log = logging.getLogger("slusha.roles")
 RELAY_INTERVAL_SECONDS = 5.0
 
 
+RELAY_BATCH = 1000
+
+
 async def run_outbox_relay(runtime: Runtime, stop: asyncio.Event) -> None:
-    """Publish events that a crash left unpublished (the worker publishes the rest at once)."""
+    """Publish events that a crash left unpublished (the worker publishes the rest at once).
+
+    A full batch is followed by the next at once, so a backlog drains at the bus's speed; the
+    relay sleeps only when it found less than a batch.
+    """
     while not stop.is_set():
+        published = 0
         try:
-            await publish_events(runtime.db, runtime.bus, clock=runtime.clock)
+            published = await publish_events(
+                runtime.db, runtime.bus, clock=runtime.clock, limit=RELAY_BATCH
+            )
         except TransientError as exc:
             log.warning("relay.retry", extra={"error": str(exc)})
+        if published >= RELAY_BATCH:
+            await asyncio.sleep(0)  # let the consumers run between batches
+            continue
         with suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), RELAY_INTERVAL_SECONDS)
 
@@ -77,7 +91,18 @@ async def run_connectors(runtime: Runtime, stop: asyncio.Event) -> None:
     for failure in getattr(registry, "failures", ()):
         log.error("plugin.load_failed", extra={"plugin": str(failure)})
     http = build_http_client(runtime.settings)
-    sink = source_sink(runtime.bus)
+
+    def dead_letter(source_id: int, refused: list[Any], posts: list[Any]) -> None:
+        with runtime.db.transaction() as tx:
+            for rejection in refused:
+                index = int(rejection.where.split()[-1])
+                add_dead_letter(
+                    tx.session, subject=f"source.{source_id}",
+                    payload=repr(posts[index].to_dict())[:100_000], error=rejection.reason,
+                    at=runtime.clock.now(),
+                )  # fmt: skip
+
+    sink = source_sink(runtime.bus, limits=post_limits(runtime.settings), on_refused=dead_letter)
     scheduler = Scheduler(
         db=runtime.db,
         registry=registry,

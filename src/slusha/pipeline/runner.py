@@ -7,6 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from slusha.clock import Clock
+from slusha.domain.hygiene import DEFAULT_LIMITS, PostLimits
 from slusha.domain.ingest import Incoming, Rejection
 from slusha.domain.post import NETWORKS
 from slusha.pipeline import stages
@@ -70,7 +71,9 @@ class Pipeline:
         topics: TopicIndex,
         enricher: EnricherLike,
         keep_unmatched: bool = False,
+        limits: PostLimits = DEFAULT_LIMITS,
     ) -> None:
+        self.limits = limits
         self.db = db
         self.clock = clock
         self.topics = topics
@@ -81,7 +84,7 @@ class Pipeline:
         """Run one batch through every stage and save it in one transaction."""
         items = list(items)
         self.topics.refresh()
-        batch = stages.dedupe(stages.normalise(items))
+        batch = stages.dedupe(stages.normalise(items, limits=self.limits, now=self.clock.now()))
         matched = stages.match(batch, topics=self.topics)
         records = stages.enrich_and_route(
             matched, topics=self.topics, enricher=self.enricher, keep_unmatched=self.keep_unmatched

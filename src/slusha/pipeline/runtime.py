@@ -11,9 +11,11 @@ from typing import TYPE_CHECKING
 from slusha.bus.base import Bus, open_bus
 from slusha.clock import Clock, SystemClock
 from slusha.config import Settings
+from slusha.domain.hygiene import PostLimits
 from slusha.domain.post import Post
 from slusha.pipeline.runner import Pipeline
 from slusha.pipeline.stages import EnricherLike, EnrichmentLike
+from slusha.pipeline.supervisor import Supervisor
 from slusha.pipeline.topics import TopicIndex
 from slusha.store import migrations
 from slusha.store.db import Database
@@ -29,6 +31,16 @@ def open_database(settings: Settings, *, migrate: bool = True) -> Database:
     if migrate:
         migrations.upgrade(db)
     return db
+
+
+def post_limits(settings: Settings) -> PostLimits:
+    """The caps the settings put on one post."""
+    return PostLimits(
+        text_chars=settings.post_max_text_chars,
+        title_chars=settings.post_max_title_chars,
+        html_chars=settings.post_max_html_chars,
+        future_tolerance_seconds=settings.post_future_tolerance_seconds,
+    )
 
 
 def tune_gc() -> None:
@@ -108,6 +120,7 @@ class Runtime:
     bus: Bus
     clock: Clock
     pipeline: Pipeline
+    supervisor: Supervisor | None = None  # set by the process that supervises the roles
 
     @classmethod
     def build(
@@ -134,6 +147,7 @@ class Runtime:
             topics=topics,
             enricher=enricher or LazyEnricher(settings),
             keep_unmatched=settings.keep_unmatched_posts,
+            limits=post_limits(settings),
         )
         return cls(settings=settings, db=db, bus=bus, clock=clock, pipeline=pipeline)
 

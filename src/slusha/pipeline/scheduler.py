@@ -181,8 +181,24 @@ class Scheduler:
             self._record_failure(outcome, error, source.interval_seconds)
             return outcome
         if result.posts:
-            # The sink publishes; only after it returns is the cursor moved past these posts.
-            await self.sink(source.id, result.posts, source_language=source.language)
+            # The sink returns once the posts are safe; only then is the cursor moved past them.
+            # If it fails, the cursor stays and the next check fetches the same posts again.
+            try:
+                await self.sink(source.id, result.posts, source_language=source.language)
+            except Exception as exc:
+                sink_error: SlushaError
+                if isinstance(exc, SlushaError):
+                    sink_error = exc
+                else:
+                    log.exception("sink failed", extra={"source": source.name})
+                    sink_error = TransientError(
+                        f"the pipeline did not take the posts: {type(exc).__name__}: {exc}",
+                        code="pipeline",
+                    )
+                outcome = SourceOutcome(source.id, source.name, False, code=sink_error.code,
+                                        message=str(sink_error))  # fmt: skip
+                self._record_failure(outcome, sink_error, source.interval_seconds)
+                return outcome
         return self._record_success(source, result)
 
     def _record_success(self, source: LoadedSource, result: FetchResult) -> SourceOutcome:

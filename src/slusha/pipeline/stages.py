@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
+from slusha.domain.hygiene import (
+    DEFAULT_LIMITS,
+    PostHygieneError,
+    PostLimits,
+    clamp_future,
+    sanitise_post,
+)
 from slusha.domain.ingest import Incoming, Rejection
 from slusha.domain.post import Post, PostFormatError, parse_post
 from slusha.pipeline.topics import TopicIndex
@@ -59,18 +67,33 @@ class Normalised:
     repeated: int = 0  # the same (network, id) twice in one batch
 
 
-def normalise(items: Iterable[Incoming]) -> Normalised:
-    """Validate every item against the post format; keep the reasons of the rejects."""
+def normalise(
+    items: Iterable[Incoming],
+    *,
+    limits: PostLimits = DEFAULT_LIMITS,
+    now: datetime | None = None,
+) -> Normalised:
+    """Validate every item against the post format; keep the reasons of the rejects.
+
+    Posts built by code (connectors) are held to the same hygiene as parsed ones; with ``now``,
+    a post dated beyond the tolerance in the future is dated ``now``.
+    """
     out = Normalised()
     for item in items:
+        data = item.data
         try:
-            post = item.data if isinstance(item.data, Post) else parse_post(item.data)
-        except PostFormatError as exc:
-            network = item.data.get("network") if isinstance(item.data, dict) else None
+            if isinstance(data, Post):
+                post = sanitise_post(data, limits=limits)
+            else:
+                post = parse_post(data, limits=limits)
+        except (PostFormatError, PostHygieneError) as exc:
+            network = data.network if isinstance(data, Post) else data.get("network")
             out.rejected.append(
                 Rejection(item.where, exc.reason, network if isinstance(network, str) else None)
             )
             continue
+        if now is not None:
+            clamp_future(post, now=now, limits=limits)
         out.posts.append((post, Origin(item.source_id, item.source_language)))
     return out
 

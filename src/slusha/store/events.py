@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from slusha.store.bulk import insert_returning
@@ -55,3 +55,9 @@ def mark_all_published(session: Session, *, now: datetime) -> int:
         update(Event).where(Event.published_at.is_(None)).values(published_at=now)
     )
     return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def count_unpublished(session: Session) -> int:
+    """Events written and not yet on the bus."""
+    stmt = select(func.count(Event.id)).where(Event.published_at.is_(None))
+    return int(session.scalar(stmt) or 0)

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from slusha.store.schema import Source
@@ -197,3 +197,9 @@ def save_cursor(
     if source is not None:
         source.cursor = cursor
         source.updated_at = now
+
+
+def count_failing_sources(session: Session) -> int:
+    """Enabled sources whose last check failed."""
+    stmt = select(func.count(Source.id)).where(Source.enabled.is_(True), Source.error_streak > 0)
+    return int(session.scalar(stmt) or 0)

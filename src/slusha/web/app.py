@@ -20,6 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from slusha.bus.base import Bus
+from slusha.bus.messages import SUBJECT_POSTS
 from slusha.clock import Clock, SystemClock
 from slusha.config import Settings
 from slusha.errors import SlushaError
@@ -136,9 +137,11 @@ def create_app(
     clock: Clock | None = None,
     submit: Any = None,
     registry: Any = None,
+    process_health: Any = None,
 ) -> FastAPI:
     """The web app over ``db``; ``bus`` feeds the live stream (polling without it), ``submit``
-    takes posts from the ingest webhook (no ingest route without it)."""
+    takes posts from the ingest webhook (no ingest route without it), ``process_health``
+    lists the supervised tasks of the process for the status page and ``/readyz``."""
     clock = clock or SystemClock()
     broadcaster = Broadcaster()
     state = WebState(
@@ -150,6 +153,8 @@ def create_app(
         broadcaster=broadcaster,
         registry_factory=(lambda: registry) if registry is not None else _default_registry,
         policy=session_policy(settings),
+        process_health=process_health,
+        queued_posts=(lambda: bus.unfinished(SUBJECT_POSTS)) if bus is not None else None,
     )
 
     @contextlib.asynccontextmanager
@@ -229,6 +234,9 @@ def create_app(
         app.include_router(ui.router)
     app.include_router(mention_live.router)
     app.include_router(sources_pages.router)
+    from slusha.web.ui import status_pages
+
+    app.include_router(status_pages.router)
 
     from slusha.web.ui import alert_live, alerts_pages
 

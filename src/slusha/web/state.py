@@ -35,6 +35,10 @@ class WebState:
     # by other web processes (no bus): as often as a page checks in (presence.CHECKIN_SECONDS).
     mention_poll_seconds: float = 10.0
     poll_seconds: float = 2.0
+    # The supervised tasks of this process (``Supervisor.health``), and the posts its bus
+    # still holds; both absent when the app runs without a pipeline (tests, ``--role web``).
+    process_health: Callable[[], list[dict[str, Any]]] | None = None
+    queued_posts: Callable[[], int] | None = None
     _registry: Any = None
 
     @property

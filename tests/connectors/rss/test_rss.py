@@ -83,8 +83,29 @@ def test_external_entity_is_never_resolved() -> None:
     assert "root:" not in dumped and "ami-id" not in dumped
 
 
-def test_entity_declaration_in_utf16_is_refused() -> None:
-    data = fixture("bomb.xml").decode().replace('<?xml version="1.0"?>', "").encode("utf-16")
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-7", "cp037", "cp500"])
+def test_entity_bomb_is_neutralised_in_every_encoding_the_parser_reads(encoding: str) -> None:
+    # Before: a declaration written in EBCDIC or UTF-7 was invisible to a byte-level check, and
+    # a 4 MB feed expanded into a post of 251,658,240 characters.
+    declaration = f'<?xml version="1.0" encoding="{encoding}"?>'
+    data = fixture("bomb.xml").decode().replace('<?xml version="1.0"?>', declaration)
+    feed = parse_feed(data.encode(encoding), feed_url="https://bomb.example/f", fetched_at=NOW)
+    assert feed.neutralised_entities
+    assert feed.posts and all(len(p.text) < 100 and len(p.title or "") < 100 for p in feed.posts)
+
+
+def test_the_checked_document_is_what_the_parser_reads() -> None:
+    data = '<?xml version="1.0" encoding="cp037"?><rss/>'.encode("cp037")
+    safe, removed = neutralise_doctype(data)
+    assert safe == b'<?xml version="1.0" encoding="utf-8"?><rss/>' and not removed
+    # A charset in the content type wins over the declaration (RFC 7303), as in the parser.
+    text = '<?xml version="1.0" encoding="utf-8"?><rss><title>Вести</title></rss>'
+    safe, _ = neutralise_doctype(text.encode("cp1251"), "text/xml; charset=windows-1251")
+    assert "Вести" in safe.decode("utf-8")
+
+
+def test_entities_outside_a_doctype_are_refused() -> None:
+    data = b'<?xml version="1.0"?><rss><!ENTITY x "y"></rss>'
     with pytest.raises(PermanentError) as info:
         neutralise_doctype(data)
     assert info.value.code == "parse"

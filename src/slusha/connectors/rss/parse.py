@@ -8,6 +8,7 @@ external entities (XXE, reading local files or internal URLs) get in, and feeds 
 from __future__ import annotations
 
 import calendar
+import codecs
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -35,8 +36,25 @@ FEED_TYPES = (
 )
 # <!DOCTYPE name [ internal subset ]> -- the subset cannot contain "]>" legitimately except in
 # comments or literals, which a feed has no reason to use.
-_DOCTYPE_SUBSET = re.compile(rb"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
-_ENTITY_DECL = re.compile(rb"<!ENTITY", re.IGNORECASE)
+_DOCTYPE_SUBSET = re.compile(r"<!DOCTYPE[^\[>]*\[.*?\]\s*>", re.IGNORECASE | re.DOTALL)
+_ENTITY_DECL = re.compile(r"<!\s*ENTITY", re.IGNORECASE)
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE, whose BOM is its prefix
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_FAMILIES = {
+    b"\x00\x00\x00<": "utf-32-be",
+    b"<\x00\x00\x00": "utf-32-le",
+    b"\x00<\x00?": "utf-16-be",
+    b"<\x00?\x00": "utf-16-le",
+    b"\x4c\x6f\xa7\x94": "cp037",  # "<?xm" in EBCDIC
+}
+_CHARSET = re.compile(r"charset\s*=\s*([^\s;]+)", re.IGNORECASE)
+_XML_ENCODING = re.compile(r"\s*<\?xml[^>]*?encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)[\"']")
+_XML_ENCODING_ATTR = re.compile(r"(^\s*<\?xml[^>]*?encoding\s*=\s*[\"'])[A-Za-z0-9._:-]+([\"'])")
 _TAGS = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]+)*$")
 
 
@@ -53,33 +71,62 @@ class ParsedFeed:
     warning: str | None = None
 
 
-def neutralise_doctype(data: bytes) -> tuple[bytes, bool]:
-    """Remove a DOCTYPE internal subset that declares entities; refuse one we cannot see into.
+def document_encoding(data: bytes, content_type: str | None = None) -> str:
+    """The encoding an XML parser reads ``data`` in (RFC 7303 3.2: BOM, charset, declaration).
 
-    Returns the bytes to parse and whether anything was removed.
+    Without a BOM the first bytes say which family the declaration is written in (XML 1.0
+    appendix F: UTF-16/32 without a BOM, EBCDIC); the declaration is read in that family.
     """
-    head = data[:4]
-    is_wide = head.startswith((b"\xff\xfe", b"\xfe\xff", b"\x00<", b"<\x00"))
-    is_wide = is_wide or b"\x00" in data[:64]
-    if is_wide:
-        # UTF-16/32: the ASCII patterns below would miss the declaration, so look with the
-        # zero bytes removed and refuse rather than guess.
-        if _ENTITY_DECL.search(data.replace(b"\x00", b"")):
+    for bom, name in _BOMS:
+        if data.startswith(bom):
+            return name
+    charset = _CHARSET.search(content_type or "")
+    if charset:
+        return charset.group(1).strip("\"'").lower()
+    family = _FAMILIES.get(data[:4], "utf-8")
+    head = data[:1024].decode(family, errors="replace")
+    declared = _XML_ENCODING.match(head)
+    if declared:
+        name = declared.group(1).lower()
+        # A UTF-16/32 or EBCDIC document names its own variant; an ASCII-family one may name any.
+        if family == "utf-8" or _codec(name) is not None:
+            return name
+    return family
+
+
+def _codec(name: str) -> str | None:
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def neutralise_doctype(data: bytes, content_type: str | None = None) -> tuple[bytes, bool]:
+    """The document as UTF-8 without a DOCTYPE internal subset; whether one was removed.
+
+    The document is decoded in the encoding the parser would use (``document_encoding``)
+    and checked there, so a declaration written in UTF-16, UTF-7 or EBCDIC is seen as such; it
+    is handed on re-encoded as UTF-8 with its declaration saying so, so the parser reads
+    exactly what was checked. Entity declarations anywhere else are refused.
+    """
+    name = document_encoding(data, content_type)
+    try:
+        text = data.decode(name, errors="replace")
+    except LookupError:
+        text = data.decode("utf-8", errors="replace")
+    text = text.removeprefix("\ufeff")
+    text = _XML_ENCODING_ATTR.sub(r"\1utf-8\2", text, count=1)
+    removed = False
+    if _ENTITY_DECL.search(text):
+        text, count = _DOCTYPE_SUBSET.subn("", text, count=1)
+        removed = count > 0
+        if _ENTITY_DECL.search(text):
             raise PermanentError(
-                "the feed declares XML entities in a UTF-16/32 document (refused: entity "
-                "declarations enable entity-expansion and external-entity attacks)",
+                "the feed declares XML entities outside a document type declaration (refused: "
+                "entity declarations enable entity-expansion and external-entity attacks)",
                 code="parse",
             )
-        return data, False
-    if not _ENTITY_DECL.search(data):
-        return data, False
-    cleaned, count = _DOCTYPE_SUBSET.subn(b"", data, count=1)
-    if _ENTITY_DECL.search(cleaned):
-        raise PermanentError(
-            "the feed declares XML entities outside a document type declaration (refused)",
-            code="parse",
-        )
-    return cleaned, count > 0
+    return text.encode("utf-8", errors="replace"), removed
 
 
 def looks_like_html(data: bytes, content_type: str | None) -> bool:
@@ -227,10 +274,11 @@ def parse_feed(
             make_id=lambda raw: qualify_id(raw, feed_url),
         )  # fmt: skip
         return ParsedFeed(posts=posts, title=title)
-    safe, neutralised = neutralise_doctype(data)
-    headers = {"content-location": feed_url}
-    if content_type:
-        headers["content-type"] = content_type
+    safe, neutralised = neutralise_doctype(data, content_type)
+    # The bytes are UTF-8 now, and the parser must read them as such (``text/xml`` without a
+    # charset would otherwise mean US-ASCII).
+    mime = (content_type or "application/xml").split(";")[0].strip() or "application/xml"
+    headers = {"content-location": feed_url, "content-type": f"{mime}; charset=utf-8"}
     try:
         parsed = feedparser.parse(safe, response_headers=headers, sanitize_html=True)
     except Exception as exc:  # feedparser promises not to raise; defend against its bugs

@@ -29,6 +29,10 @@ def parse_payload(body: bytes, *, default_network: str = "webhook") -> ParsedPay
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise PayloadError(f"the body is not valid JSON ({exc})") from None
+    except RecursionError:
+        raise PayloadError(
+            "the body is nested too deeply to be a post or a list of posts"
+        ) from None
     items: list[Any]
     if isinstance(data, dict):
         items = [data]

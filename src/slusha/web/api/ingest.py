@@ -8,6 +8,7 @@ the pipeline.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import logging
@@ -23,10 +24,13 @@ from slusha.clock import Clock
 from slusha.connectors.webhook.client import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
 from slusha.connectors.webhook.parse import PayloadError, parse_payload
 from slusha.domain.post import Post
+from slusha.errors import TransientError
 from slusha.plugins.api import IngestKey
 
 log = logging.getLogger("slusha.web.ingest")
 HARD_MAX_BODY_BYTES = 10 * 1024 * 1024
+SIGNED_READS_AT_ONCE = 8
+RETRY_AFTER_SECONDS = 5
 
 
 @dataclass
@@ -117,27 +121,37 @@ def create_ingest_router(
     """The ingest router; ``keys`` lists enabled webhook sources, ``submit`` takes the posts."""
     router = APIRouter(prefix=prefix, tags=["ingest"])
     replays = _ReplayCache()
+    signed_reads = asyncio.Semaphore(SIGNED_READS_AT_ONCE)
 
     @router.post("/ingest", status_code=202, summary="Push posts in the post format")
     async def ingest(request: Request) -> JSONResponse:
         candidates = list(await keys())
         if not candidates:
             return _error(404, "no webhook source is configured (slusha sources add webhook)")
-        cap = min(HARD_MAX_BODY_BYTES, max(k.max_body_bytes for k in candidates))
-        body = await _read_capped(request, cap)
-        if body is None:
-            return _error(413, f"the body is larger than {cap} bytes")
         client = request.client.host if request.client else "?"
         key: IngestKey | None = None
         auth = request.headers.get("authorization", "")
         sig = request.headers.get(SIGNATURE_HEADER, "")
         stamp = request.headers.get(TIMESTAMP_HEADER, "")
+        # Credentials are checked before the body is read, as far as they can be: a token
+        # completely, a signature's timestamp and window (the signature itself covers the
+        # body). Bodies of signed requests are read a few at a time, so unauthenticated
+        # senders cannot make the server hold many large bodies at once.
         if sig:
             now = clock.now().timestamp()
+            signing = [k for k in candidates if k.signing_secret]
             if not stamp.isdigit():
                 log.warning("ingest refused: signature without timestamp", extra={"client": client})
                 return _error(401, f"{TIMESTAMP_HEADER} is missing or not unix seconds")
-            key = _match_signature(candidates, stamp, sig, body)
+            if not signing or abs(now - int(stamp)) > max(k.replay_window_seconds for k in signing):
+                log.warning("ingest refused: timestamp outside window", extra={"client": client})
+                return _error(401, "the timestamp is outside the replay window")
+            cap = min(HARD_MAX_BODY_BYTES, max(k.max_body_bytes for k in signing))
+            async with signed_reads:
+                body = await _read_capped(request, cap)
+            if body is None:
+                return _error(413, f"the body is larger than {cap} bytes")
+            key = _match_signature(signing, stamp, sig, body)
             if key is None:
                 log.warning("ingest refused: forged or wrong signature", extra={"client": client})
                 return _error(401, "the signature does not match", **{"WWW-Authenticate": "HMAC"})
@@ -152,6 +166,10 @@ def create_ingest_router(
             if key is None:
                 log.warning("ingest refused: unknown token", extra={"client": client})
                 return _error(401, "the token is not valid", **{"WWW-Authenticate": "Bearer"})
+            cap = min(HARD_MAX_BODY_BYTES, key.max_body_bytes)
+            body = await _read_capped(request, cap)
+            if body is None:
+                return _error(413, f"the body is larger than {cap} bytes")
         else:
             log.warning("ingest refused: no credentials", extra={"client": client})
             return _error(401, f"sign the request ({SIGNATURE_HEADER}) or send a bearer token",
@@ -164,9 +182,14 @@ def create_ingest_router(
             return _error(400, str(exc))
         summary = IngestSummary()
         if parsed.posts:
-            summary = await submit(
-                parsed.posts, source_id=key.source_id, source_language=key.language
-            )
+            try:
+                summary = await submit(
+                    parsed.posts, source_id=key.source_id, source_language=key.language
+                )
+            except TransientError as exc:
+                # Not stored yet: the sender must not take this for an acknowledgement.
+                log.warning("ingest deferred", extra={"client": client, "error": str(exc)})
+                return _error(503, str(exc), **{"Retry-After": str(RETRY_AFTER_SECONDS)})
         rejected = [*parsed.rejected, *summary.rejected]
         status = 202 if parsed.posts or not rejected else 422
         return JSONResponse(

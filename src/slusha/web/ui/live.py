@@ -43,19 +43,27 @@ async def live_mentions(
         int(last) if last.isdigit() else await run_in_threadpool(stream.newest_mention_id, state.db)
     )
 
+    async def read(after: int) -> stream.StreamPage:
+        query = stream_query(values, clock=state.clock)
+        return await run_in_threadpool(
+            stream.list_stream, state.db, principal=caller.principal, query=query, after_id=after
+        )
+
+    # The first read happens before the response starts: a filter that is not valid gets its
+    # error page (400) instead of breaking a stream that already answered 200.
+    first = await read(start)
+
     async def events() -> AsyncIterator[str]:
         after = start
         yield "retry: 3000\n\n"
         loop = asyncio.get_running_loop()
         deadline = loop.time() + STREAM_SECONDS
+        page: stream.StreamPage | None = first
         while not state.broadcaster.closed and loop.time() < deadline:
             if await request.is_disconnected():
                 return
-            query = stream_query(values, clock=state.clock)
-            page = await run_in_threadpool(
-                stream.list_stream, state.db, principal=caller.principal, query=query,
-                after_id=after,
-            )  # fmt: skip
+            if page is None:
+                page = await read(after)
             for item in sorted(page.items, key=lambda i: i["id"]):
                 after = max(after, item["id"])
                 html = template.render(
@@ -64,6 +72,7 @@ async def live_mentions(
                     at_handle=at_handle, is_new=True,
                 )  # fmt: skip
                 yield _event("mention", html, item["id"])
+            page = None
             yield ": keep-alive\n\n"
             await state.broadcaster.wait(15.0 if state.broadcaster.has_feed else state.poll_seconds)
 

@@ -1,0 +1,136 @@
+"""Slusha as an operator runs it: ``slusha`` commands and a ``slusha serve`` process to kill.
+
+Used by the fault tests and ``bench/faults.py``: everything goes through the real command line
+and the real HTTP API, and the accounts are read from the database file afterwards.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import sqlite3
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+TOKEN = "fault-test-token-0123456789"
+SLUSHA = str(Path(sys.executable).with_name("slusha"))
+
+
+def free_port() -> int:
+    """A TCP port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class SlushaProcess:
+    """One installation in ``workdir`` (SQLite file, memory bus) and its ``serve`` process."""
+
+    def __init__(self, workdir: Path, **settings: str) -> None:
+        self.workdir = workdir
+        self.port = free_port()
+        self.db_path = workdir / "slusha.db"
+        base = {k: v for k, v in os.environ.items() if not k.startswith("SLUSHA_")}
+        self.env = {
+            **base,
+            "SLUSHA_DATABASE_URL": f"sqlite:///{self.db_path}",
+            "SLUSHA_BUS_URL": "memory://",
+            "SLUSHA_SECRET_KEY": "fault-test-secret-key",
+            "SLUSHA_PORT": str(self.port),
+            "SLUSHA_LOG_LEVEL": "warning",
+            **{f"SLUSHA_{k.upper()}": v for k, v in settings.items()},
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+        self.log = workdir / "serve.log"
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def cli(self, *args: str) -> str:
+        """Run ``slusha ARGS``; raise with its output when it fails."""
+        done = subprocess.run(
+            [SLUSHA, *args], env=self.env, capture_output=True, text=True, timeout=120
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"slusha {' '.join(args)} failed: {done.stderr}{done.stdout}")
+        return done.stdout
+
+    def organisation(self) -> None:
+        """A team, a topic that matches every test post, and a webhook source."""
+        self.cli("teams", "add", "Care")
+        self.cli("topics", "add", "Acme", "--team", "Care", "--query", "acme")
+        self.cli("sources", "add", "webhook", "--name", "push", "--secret", f"api_token={TOKEN}",
+                 "--set", "max_body_bytes=10485760")  # fmt: skip
+
+    def start(self, args: Sequence[str] = ("serve",), *, wait_seconds: float = 90) -> None:
+        """Start the process and wait until it answers ``/healthz``."""
+        with self.log.open("ab") as out:
+            self.process = subprocess.Popen(
+                [SLUSHA, *args], env=self.env, stdout=out, stderr=subprocess.STDOUT
+            )
+        deadline = time.monotonic() + wait_seconds
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"slusha serve exited: {self.log.read_text()[-3000:]}")
+            try:
+                if httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError(f"slusha serve did not answer: {self.log.read_text()[-3000:]}")
+
+    def kill(self) -> None:
+        """``kill -9``."""
+        assert self.process is not None
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+    def terminate(self, *, timeout_seconds: float = 30) -> float:
+        """SIGTERM; returns the seconds until the process had exited."""
+        assert self.process is not None
+        started = time.monotonic()
+        self.process.send_signal(signal.SIGTERM)
+        self.process.wait(timeout=timeout_seconds)
+        return time.monotonic() - started
+
+    def stored_ids(self) -> set[str]:
+        """External ids of the posts in the database."""
+        with sqlite3.connect(self.db_path) as conn:
+            return {row[0] for row in conn.execute("SELECT external_id FROM posts")}
+
+    def mention_count(self) -> tuple[int, int]:
+        """(mentions, distinct posts with a mention): equal when nothing is duplicated."""
+        with sqlite3.connect(self.db_path) as conn:
+            row = conn.execute("SELECT count(*), count(DISTINCT post_id) FROM mentions").fetchone()
+        return int(row[0]), int(row[1])
+
+
+def post_items(start: int, count: int, *, prefix: str = "p") -> list[dict[str, Any]]:
+    """Posts in the post format, all matching the topic ``acme``."""
+    return [
+        {"network": "webhook", "id": f"{prefix}{i}", "text": f"acme order {i} arrived late",
+         "created_at": "2026-11-27T08:00:00+00:00"}
+        for i in range(start, start + count)
+    ]  # fmt: skip
+
+
+def push(client: httpx.Client, url: str, items: list[dict[str, Any]]) -> int:
+    """POST the items to the ingest API; the status code (0 when the connection failed)."""
+    try:
+        response = client.post(
+            f"{url}/api/v1/ingest", content=json.dumps(items),
+            headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"},
+        )  # fmt: skip
+    except httpx.HTTPError:
+        return 0
+    return response.status_code
