@@ -70,8 +70,20 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address the web server listens on.")
     port: int = Field(8000, ge=1, le=65535, description="Port the web server listens on.")
+    ops_port: int | None = Field(
+        None,
+        ge=1,
+        le=65535,
+        description=(
+            "Port for /healthz, /readyz and /metrics in processes without the web app (worker, "
+            "alerter, connectors); the web app always serves them on its own port."
+        ),
+    )
     log_level: Literal["debug", "info", "warning", "error"] = Field(
         "info", description="How much the server logs."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="Log lines as plain text, or one JSON object per line (collectors)."
     )
     allow_private_networks: bool = Field(
         False,

@@ -13,7 +13,7 @@ WHEN = "2026-11-27T09:15:00+00:00"
 
 
 def _lines(tmp_path: Path) -> str:
-    good = '{"network":"x","id":"2","text":"acme works","created_at":"%s"}' % WHEN
+    good = BROKEN.replace("is down \\ud83d again", "works") % ("2", WHEN)
     return write(tmp_path / "posts.jsonl", f"{BROKEN % ('1', WHEN)}\n{good}\n")
 
 

@@ -19,6 +19,7 @@ from tests.support.processes import SlushaProcess, post_items, push
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 BATCH = 100
+METRIC_NEW = 'slusha_posts_total{outcome="new"}'
 SENDERS = 4
 
 
@@ -101,9 +102,31 @@ def test_sigterm_drains_within_ten_seconds_and_loses_nothing(tmp_path: Path) -> 
     senders = Senders(slusha.url)
     senders.start()
     senders.wait_for(3000)
+    ready = httpx.get(f"{slusha.url}/readyz", timeout=5).json()
+    assert ready["status"] == "ready"
+    assert {t["name"] for t in ready["tasks"]} >= {"worker", "web", "connectors", "alerter"}
+    metrics = httpx.get(f"{slusha.url}/metrics", timeout=5).text
+    new = next(line for line in metrics.splitlines() if line.startswith(METRIC_NEW))
+    assert float(new.split()[-1]) >= 3000  # what was stored, counted
     seconds = slusha.terminate()
     senders.join()
     assert seconds < 10
     assert senders.accepted <= slusha.stored_ids()
     assert "without finishing" not in slusha.log.read_text()
     _resend_and_check(slusha, senders)
+
+
+def test_a_process_without_the_web_app_serves_its_health_on_the_ops_port(tmp_path: Path) -> None:
+    slusha = SlushaProcess(tmp_path)
+    slusha.env["SLUSHA_OPS_PORT"] = str(slusha.port)  # start() waits for /healthz there
+    slusha.start(("alerter",))
+    ready = httpx.get(f"{slusha.url}/readyz", timeout=5).json()
+    assert [t["name"] for t in ready["tasks"]] == ["alerter", "inbox tasks", "metrics", "ops"]
+    deadline = time.monotonic() + 10
+    metrics = ""
+    while 'slusha_task_running{task="alerter"} 1.0' not in metrics:
+        assert time.monotonic() < deadline, metrics
+        metrics = httpx.get(f"{slusha.url}/metrics", timeout=5).text
+        time.sleep(0.2)
+    assert httpx.get(f"{slusha.url}/mentions", timeout=5).status_code == 404  # no pages here
+    assert slusha.terminate() < 10

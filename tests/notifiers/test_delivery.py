@@ -124,3 +124,21 @@ def test_classify_plain_os_errors() -> None:
     assert classify_failure(ConnectionRefusedError())[:2] == ("connection_refused", True)
     assert classify_failure(TimeoutError())[:2] == ("timeout", True)
     assert classify_failure(ValueError("x"))[:2] == ("error", False)
+
+
+async def test_a_channel_that_keeps_answering_429_gets_each_attempt_once(
+    ctx: PluginContext, origin: Origin
+) -> None:
+    # Before: the outbound client retried a 429 three times inside each of the delivery's
+    # attempts, so one alert reached the channel up to 15 times.
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    config = hook(origin, Reply(429, headers={"retry-after": "0"}))
+    policy = RetryPolicy(max_attempts=5, base_delay_seconds=0.001, max_delay_seconds=0.01)
+    result = await deliver(SlackNotifier(), ctx, config, firing_alert(), policy=policy,
+                           sleep=record)  # fmt: skip
+    assert (result.status, result.attempts, result.reason) == ("failed", 5, "rate_limited")
+    assert len(origin.hits("/hook")) == 5 and len(waits) == 4

@@ -230,3 +230,24 @@ async def test_the_demo_spike_fires_one_explained_alert(db: Database, origin: Or
         assert len(origin.hits(HOOK)) == 1
     finally:
         await stack.close()
+
+
+async def test_one_poisoned_event_goes_to_the_dead_letters_not_the_whole_batch(
+    stack: Stack, origin: Origin
+) -> None:
+    # Before: any error in a batch was logged, the whole batch acknowledged and dropped.
+    from slusha.bus.messages import SUBJECT_EVENTS
+    from slusha.store.schema import DeadLetter
+
+    origin.route(HOOK, Reply(204), method="POST")
+    _rule(stack, [f"webhook:{origin.url(HOOK)}"])
+    await stack.alerter.refresh(force=True)
+    stack.bus.max_deliveries = 1  # give up on the first failure, to keep the test short
+    poisoned = {"v": 1, "kind": "mention.created", "id": 999_999,
+                "payload": {"team_id": "not a number"}}  # fmt: skip
+    await stack.bus.publish(SUBJECT_EVENTS, poisoned, msg_id="event:999999")
+    await stack.ingest([post("1", "acme, I want a refund now")])  # same batch as the poisoned
+    assert len(origin.hits(HOOK)) == 1  # the good event's alert was delivered
+    [dead] = _rows(stack.db, DeadLetter)
+    assert dead.subject == SUBJECT_EVENTS and dead.error.startswith("ValueError")
+    assert '"not a number"' in dead.payload

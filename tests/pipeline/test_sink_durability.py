@@ -34,6 +34,7 @@ from slusha.store.db import Database
 from slusha.store.schema import Post as PostRow
 from slusha.store.schema import Source
 
+FEED_TYPE = {"Content-Type": "application/feed+json"}
 pytestmark = [pytest.mark.timeout(60), pytest.mark.parametrize("db", ["sqlite"], indirect=True)]
 
 
@@ -92,8 +93,7 @@ async def test_the_cursor_waits_until_the_posts_are_stored(
     db: Database, settings: Settings, registry: Registry, clock: FrozenClock, http: HttpClient,
     origin: Origin,
 ) -> None:  # fmt: skip
-    origin.route("/feed.json", Reply(body=json_feed(2000),
-                                     headers={"Content-Type": "application/feed+json"}))  # fmt: skip
+    origin.route("/feed.json", Reply(body=json_feed(2000), headers=FEED_TYPE))
     bus = MemoryBus()
     scheduler, worker, source_id = await _setup(
         db, settings, registry, clock, http, origin, bus, timeout_seconds=0.5
@@ -119,8 +119,7 @@ async def test_a_lone_surrogate_in_a_feed_is_repaired_and_polling_goes_on(
     db: Database, settings: Settings, registry: Registry, clock: FrozenClock, http: HttpClient,
     origin: Origin,
 ) -> None:  # fmt: skip
-    origin.route("/feed.json", Reply(body=json_feed(5, broken=3),
-                                     headers={"Content-Type": "application/feed+json"}))  # fmt: skip
+    origin.route("/feed.json", Reply(body=json_feed(5, broken=3), headers=FEED_TYPE))
     bus = MemoryBus()
     scheduler, worker, source_id = await _setup(db, settings, registry, clock, http, origin, bus)
     stop = asyncio.Event()

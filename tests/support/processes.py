@@ -21,6 +21,7 @@ from typing import Any
 import httpx
 
 TOKEN = "fault-test-token-0123456789"
+BATCH_DEFAULT = 100
 SLUSHA = str(Path(sys.executable).with_name("slusha"))
 
 
@@ -71,12 +72,16 @@ class SlushaProcess:
         self.cli("sources", "add", "webhook", "--name", "push", "--secret", f"api_token={TOKEN}",
                  "--set", "max_body_bytes=10485760")  # fmt: skip
 
+    def spawn(self, args: Sequence[str], **env: str) -> subprocess.Popen[bytes]:
+        """Start ``slusha ARGS`` in the background (its output goes to the log)."""
+        with self.log.open("ab") as out:
+            return subprocess.Popen(
+                [SLUSHA, *args], env={**self.env, **env}, stdout=out, stderr=subprocess.STDOUT
+            )
+
     def start(self, args: Sequence[str] = ("serve",), *, wait_seconds: float = 90) -> None:
         """Start the process and wait until it answers ``/healthz``."""
-        with self.log.open("ab") as out:
-            self.process = subprocess.Popen(
-                [SLUSHA, *args], env=self.env, stdout=out, stderr=subprocess.STDOUT
-            )
+        self.process = self.spawn(args)
         deadline = time.monotonic() + wait_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -103,15 +108,23 @@ class SlushaProcess:
         self.process.wait(timeout=timeout_seconds)
         return time.monotonic() - started
 
+    def _query(self, sql: str) -> list[tuple[Any, ...]]:
+        url = self.env["SLUSHA_DATABASE_URL"]
+        if url.startswith("sqlite:///"):
+            with sqlite3.connect(url.removeprefix("sqlite:///")) as conn:
+                return list(conn.execute(sql))
+        import psycopg
+
+        with psycopg.connect(url) as conn:
+            return list(conn.execute(sql))  # type: ignore[arg-type]
+
     def stored_ids(self) -> set[str]:
         """External ids of the posts in the database."""
-        with sqlite3.connect(self.db_path) as conn:
-            return {row[0] for row in conn.execute("SELECT external_id FROM posts")}
+        return {row[0] for row in self._query("SELECT external_id FROM posts")}
 
     def mention_count(self) -> tuple[int, int]:
         """(mentions, distinct posts with a mention): equal when nothing is duplicated."""
-        with sqlite3.connect(self.db_path) as conn:
-            row = conn.execute("SELECT count(*), count(DISTINCT post_id) FROM mentions").fetchone()
+        (row,) = self._query("SELECT count(*), count(DISTINCT post_id) FROM mentions")
         return int(row[0]), int(row[1])
 
 

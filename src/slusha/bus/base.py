@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import abc
-from collections.abc import Sequence
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,6 +20,7 @@ class Message:
     attempt: int = 1
     _ack: Any = field(default=None, repr=False)
     _nak: Any = field(default=None, repr=False)
+    _progress: Any = field(default=None, repr=False)
 
     async def ack(self) -> None:
         """Done: the message will not be delivered again."""
@@ -29,11 +32,46 @@ class Message:
         if self._nak is not None:
             await self._nak(delay_seconds)
 
+    async def in_progress(self) -> None:
+        """Still working on it: the bus must not hand it to another consumer yet."""
+        if self._progress is not None:
+            await self._progress()
+
+
+@contextlib.asynccontextmanager
+async def kept_alive(
+    messages: Sequence[Message], every_seconds: float | None
+) -> AsyncIterator[None]:
+    """While the block runs, tell the bus every ``every_seconds`` that the messages are in work.
+
+    With JetStream this is what lets the ack wait be short (a dead worker's messages move on
+    within seconds) while a slow batch of a live worker is not handed out twice.
+    """
+    if not every_seconds or not messages:
+        yield
+        return
+
+    async def beat() -> None:
+        while True:
+            await asyncio.sleep(every_seconds)
+            for message in messages:
+                with contextlib.suppress(Exception):  # best effort: a lost beat costs a repeat
+                    await message.in_progress()
+
+    task = asyncio.create_task(beat())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+
 
 class Bus(abc.ABC):
     """Where raw posts and events travel. Both implementations round-trip JSON."""
 
     max_deliveries = 5
+    progress_seconds: float | None = None  # how often consumers report work in progress
 
     async def start(self) -> None:
         """Connect and create what the bus needs (streams, queues)."""
@@ -70,6 +108,10 @@ class Bus(abc.ABC):
         idempotent), so the sender may simply send again.
         """
         await self.publish_many(subject, items)
+
+    async def backlog(self, subject: str, durable: str) -> int | None:
+        """Messages a consumer has not acknowledged yet (None when it does not exist)."""
+        return None
 
     def unfinished(self, subject: str) -> int:
         """Messages of ``subject`` this process still holds (0 where the bus keeps them)."""

@@ -18,7 +18,14 @@ from slusha.bus.codec import decode, encode
 from slusha.errors import TransientError
 
 CONNECT_TIMEOUT_SECONDS = 5
-ACK_WAIT_SECONDS = 60
+# A message a consumer took and did not acknowledge goes to another consumer after this long.
+# Short, so that the work of a worker killed with ``kill -9`` moves on within seconds; a live
+# worker holds its messages longer by reporting progress every third of it (``Message.in_progress``).
+ACK_WAIT_SECONDS = 10
+# Messages handed out and not yet acknowledged, across all workers of a consumer. At the
+# default (1,000) one dead worker holding a batch stopped every other worker until the ack
+# wait ran out; this leaves room for several workers' batches besides a dead one's.
+MAX_ACK_PENDING = 50_000
 PUBLISH_TIMEOUT_SECONDS = 5.0
 DUPLICATE_WINDOW_SECONDS = 600
 MAX_AGE_SECONDS = 7 * 24 * 3600
@@ -27,9 +34,13 @@ MAX_AGE_SECONDS = 7 * 24 * 3600
 class JetStreamBus(Bus):
     """One stream per subject, named ``PREFIX_SUBJECT``; consumers are durable pull consumers."""
 
-    def __init__(self, url: str, *, stream_prefix: str = "SLUSHA") -> None:
+    def __init__(
+        self, url: str, *, stream_prefix: str = "SLUSHA", ack_wait_seconds: float = ACK_WAIT_SECONDS
+    ) -> None:
         self.url = url
         self.prefix = stream_prefix
+        self.ack_wait_seconds = ack_wait_seconds
+        self.progress_seconds = ack_wait_seconds / 3
         self._nc: Any = None
         self._js: Any = None
         self._subs: dict[tuple[str, str], Any] = {}
@@ -148,16 +159,41 @@ class JetStreamBus(Bus):
         config = ConsumerConfig(
             durable_name=durable,
             ack_policy=AckPolicy.EXPLICIT,
-            ack_wait=ACK_WAIT_SECONDS,
+            ack_wait=self.ack_wait_seconds,
             max_deliver=self.max_deliveries,
+            max_ack_pending=MAX_ACK_PENDING,
             filter_subject=self.nats_subject(subject),
         )
+        await self._update_consumer(subject, durable, config)
         self._subs[key] = await js.pull_subscribe(
             self.nats_subject(subject),
             durable=durable,
             stream=self.stream_name(subject),
             config=config,
         )
+
+    async def _update_consumer(self, subject: str, durable: str, config: ConsumerConfig) -> None:
+        """Give a consumer created by an older version the ack wait and limits of this one."""
+        js = self._require()
+        stream = self.stream_name(subject)
+        try:
+            info = await js.consumer_info(stream, durable)
+        except NotFoundError:
+            return
+        current = info.config
+        if (current.ack_wait, current.max_ack_pending) != (config.ack_wait, config.max_ack_pending):
+            config.name = durable
+            await js.add_consumer(stream, config=config)
+
+    async def backlog(self, subject: str, durable: str) -> int | None:
+        js = self._require()
+        try:
+            info = await js.consumer_info(self.stream_name(subject), durable)
+        except NotFoundError:
+            return None
+        except (NatsTimeoutError, TimeoutError, ConnectionClosedError, NoServersError) as exc:
+            raise TransientError(f"NATS consumer info failed: {exc!r}", code="bus_fetch") from None
+        return int(info.num_pending or 0) + int(info.num_ack_pending or 0)
 
     async def fetch(
         self, subject: str, durable: str, *, batch: int, timeout_seconds: float
@@ -185,6 +221,7 @@ class JetStreamBus(Bus):
                     attempt,
                     msg.ack,
                     _nak_for(msg),
+                    msg.in_progress,
                 )
             )
         return messages

@@ -169,6 +169,12 @@ class MemoryBus(Bus):
         for task in list(self._redeliveries):
             task.cancel()
 
+    async def backlog(self, subject: str, durable: str) -> int | None:
+        queue = self._queues.get(subject, {}).get(durable)
+        if queue is None:
+            return None
+        return queue.qsize() + self._in_flight.get(subject, 0)
+
     def pending(self, subject: str) -> int:
         """Messages waiting on a subject (all consumers), for tests and metrics."""
         total = sum(q.qsize() for q in self._queues.get(subject, {}).values())

@@ -35,6 +35,14 @@ def post_message(
     return body
 
 
+def deletion_message(
+    network: str, external_ids: list[str], *, source_id: int | None = None
+) -> dict[str, Any]:
+    """The body that carries posts deleted at their source to the pipeline, behind the posts."""
+    return {"v": VERSION, "deleted": {"network": network, "ids": external_ids},
+            "source_id": source_id}  # fmt: skip
+
+
 def post_msg_id(post: Post | dict[str, Any]) -> str | None:
     """``network:id``: JetStream drops a second publish with the same id (dedup window)."""
     if isinstance(post, Post):

@@ -1,8 +1,11 @@
-"""``slusha config check|show`` and ``slusha db upgrade``."""
+"""``slusha config check|show`` and ``slusha db upgrade|optimize|backup|restore``."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import click
 
@@ -72,7 +75,7 @@ def config_show(output_format: str) -> None:
 
 @click.group("db")
 def db_group() -> None:
-    """Database schema."""
+    """The database: schema, search index, backups."""
 
 
 @db_group.command("upgrade")
@@ -99,6 +102,67 @@ def db_optimize() -> None:
     with console().status("merging the search index..."), db.transaction() as tx:
         optimize_index(tx.session)
     console().print(f"database {db.safe_url}: search index optimised")
+
+
+@db_group.command("backup")
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def db_backup(target: Path) -> None:
+    """Copy the SQLite database to TARGET while Slusha keeps running (online backup)."""
+    from slusha.errors import SlushaError
+    from slusha.store.backup import backup_sqlite
+
+    db = open_db(get_settings())
+    with _pages("backing up") as report:
+        try:
+            size = backup_sqlite(db, target, progress=report)
+        except SlushaError as exc:
+            fail(str(exc))
+    console().print(f"backup of {db.safe_url} written to {target} ({size / 1e6:.1f} MB)")
+
+
+@db_group.command("restore")
+@click.argument("backup", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+def db_restore(backup: Path, yes: bool) -> None:
+    """Replace the SQLite database with BACKUP (checked first). Stop Slusha before."""
+    from slusha.errors import SlushaError
+    from slusha.store import migrations
+    from slusha.store.backup import check_backup, restore_sqlite
+
+    settings = get_settings()
+    db = open_db(settings, migrate=False)
+    try:
+        revision = check_backup(backup)
+    except SlushaError as exc:
+        fail(str(exc))
+    if not yes:
+        click.confirm(
+            f"Replace everything in {db.safe_url} with {backup} (schema {revision})? Stop every "
+            "Slusha process that uses this database first",
+            abort=True,
+        )
+    with _pages("restoring") as report:
+        try:
+            restore_sqlite(db, backup, progress=report)
+        except SlushaError as exc:
+            fail(str(exc))
+    migrations.upgrade(db)  # a backup from an older version is brought up to date
+    console().print(
+        f"{db.safe_url} restored from {backup}; schema at {migrations.current_revision(db)}"
+    )
+
+
+@contextmanager
+def _pages(what: str) -> Iterator[Callable[[int, int], None]]:
+    from rich.progress import Progress
+
+    with Progress(console=console(stderr=True), transient=True) as progress:
+        task = progress.add_task(what, total=None)
+
+        def report(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
+
+        yield report
 
 
 def register(group: click.Group) -> None:

@@ -42,6 +42,19 @@ async def _stop_after(stop: asyncio.Event, seconds: float | None) -> None:
     stop.set()
 
 
+async def _serve_ops(runtime: Any, stop: asyncio.Event) -> None:
+    """``/healthz``, ``/readyz`` and ``/metrics`` of a process without the web app."""
+    from slusha.web.ops import create_ops_app
+    from slusha.web.server import serve_app
+
+    app = create_ops_app(
+        db=runtime.db, process_health=runtime.supervisor.health, metrics=runtime.metrics.render
+    )
+    settings = runtime.settings.model_copy(update={"port": runtime.settings.ops_port})
+    if not await serve_app(app, settings, stop):
+        raise RuntimeError(f"the operations port {settings.port} is taken")
+
+
 def print_mention(event: dict[str, Any], topics: dict[int, str]) -> None:
     """One live line per new mention."""
     if event.get("kind") != "mention.created":
@@ -83,11 +96,16 @@ async def serve_async(
         run_event_listener,
         run_outbox_relay,
     )
+    from slusha.pipeline.metrics import Metrics, sample_forever
     from slusha.pipeline.supervisor import Supervisor
 
+    from slusha.cli.logs import configure_logging
+
+    configure_logging(level=settings.log_level, log_format=settings.log_format)
     runtime = await _start_runtime(settings, enricher=enricher)
     supervisor = Supervisor()
     runtime.supervisor = supervisor
+    runtime.metrics = Metrics()
     stop = asyncio.Event()  # stop taking work
     drained = asyncio.Event()  # stop processing it
     _install_stop(stop)
@@ -128,6 +146,10 @@ async def serve_async(
                                                          handle=show), stop)  # fmt: skip
     if extra is not None:
         start(intake, "extra", lambda: extra(runtime, stop), stop)
+    metrics = runtime.metrics
+    start(processing, "metrics", lambda: sample_forever(runtime, metrics, drained), drained)
+    if role != "all" and role != "web" and settings.ops_port is not None:
+        start(intake, "ops", lambda: _serve_ops(runtime, stop), stop)
     loop = asyncio.get_running_loop()
     try:
         await stop.wait()

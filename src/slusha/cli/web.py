@@ -42,9 +42,11 @@ def build_web_app(runtime: Any) -> Any:
         )
 
     supervisor = getattr(runtime, "supervisor", None)
+    metrics = getattr(runtime, "metrics", None)
     return create_app(
         runtime.settings, db=runtime.db, bus=runtime.bus, clock=runtime.clock, submit=submit,
         process_health=supervisor.health if supervisor is not None else None,
+        metrics=metrics.render if metrics is not None else None,
     )  # fmt: skip
 
 

@@ -13,13 +13,14 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from slusha.bus.base import Bus
+from slusha.bus.base import Bus, Message, kept_alive
 from slusha.bus.messages import SUBJECT_EVENTS
 from slusha.clock import Clock
 from slusha.config import Settings
@@ -39,6 +40,7 @@ from slusha.errors import TransientError
 from slusha.notifiers.delivery import DeliveryResult, RetryPolicy, deliver
 from slusha.notifiers.email import InlineImage
 from slusha.pipeline.alert_checks import WindowChecks
+from slusha.pipeline.metrics import Metrics
 from slusha.plugins.net import HttpClient
 from slusha.services import alert_runs
 from slusha.services.alert_channels import Channel, build_notifiers, delivery_context
@@ -48,6 +50,7 @@ from slusha.services.outbox import publish_events
 from slusha.services.posts import EVENT_MENTION_CREATED, SNIPPET_CHARS
 from slusha.store.alerts import NewAlert
 from slusha.store.db import Database
+from slusha.store.dead_letters import add_dead_letter
 
 log = logging.getLogger("slusha.alerter")
 DURABLE = "alerts"
@@ -104,7 +107,9 @@ class Alerter:
         policy: RetryPolicy | None = None,
         tick_seconds: float = TICK_SECONDS,
         refresh_seconds: float = REFRESH_SECONDS,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics
         self.db = db
         self.bus = bus
         self.settings = settings
@@ -184,18 +189,49 @@ class Alerter:
         if not messages:
             return 0
         try:
-            await self.handle_events([m.data for m in messages])
+            async with kept_alive(messages, self.bus.progress_seconds):
+                await self.handle_events([m.data for m in messages])
         except TransientError:
             self._forget_states()
             for message in messages:
                 await message.nak(RETRY_DELAY_SECONDS)
             raise
-        except Exception:  # a bug must not stop alerting for everyone: logged, batch dropped
+        except Exception:  # a bug must not stop alerting for everyone: find the bad event
             log.exception("alerter.batch_failed", extra={"events": len(messages)})
             self._forget_states()
+            async with kept_alive(messages, self.bus.progress_seconds):
+                await self._isolate(messages)
+            return len(messages)
         for message in messages:
             await message.ack()
         return len(messages)
+
+    async def _isolate(self, messages: list[Message]) -> None:
+        """Handle the events of a failed batch one by one: only a failing one is retried, and
+        after the bus's last delivery it goes to the dead letters with its error."""
+        for message in messages:
+            try:
+                await self.handle_events([message.data])
+            except TransientError:
+                self._forget_states()
+                await message.nak(RETRY_DELAY_SECONDS)
+                continue
+            except Exception as exc:
+                self._forget_states()
+                if message.attempt < self.bus.max_deliveries:
+                    await message.nak(RETRY_DELAY_SECONDS)
+                    continue
+                log.exception("alerter.event_dead_lettered", extra={"event": message.msg_id})
+                await asyncio.to_thread(self._dead_letter, message, f"{type(exc).__name__}: {exc}")
+            await message.ack()
+
+    def _dead_letter(self, message: Message, error: str) -> None:
+        with self.db.transaction() as tx:
+            add_dead_letter(
+                tx.session, subject=message.subject,
+                payload=json.dumps(message.data, ensure_ascii=False, default=str),
+                error=error, at=self.clock.now(),
+            )  # fmt: skip
 
     async def handle_events(self, events: list[dict[str, Any]]) -> None:
         """Evaluate match and influencer rules on the ``mention.created`` events."""
@@ -367,6 +403,8 @@ class Alerter:
             self.stats.sent += 1
         else:
             self.stats.failed += 1
+        if self.metrics is not None:
+            self.metrics.deliveries.labels("sent" if result.is_sent else "failed").inc()
         self._results.append((recorded, channel, result))
         if self._recorder is None or self._recorder.done():
             self._recorder = asyncio.create_task(self._record_results())
@@ -407,6 +445,7 @@ async def run_alerter(runtime: Any, stop: asyncio.Event, **options: Any) -> None
         bus=runtime.bus,
         settings=runtime.settings,
         clock=runtime.clock,
+        metrics=runtime.metrics,
         **options,
     )
     await alerter.run(stop)

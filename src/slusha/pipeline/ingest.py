@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from slusha.bus.base import Bus
 from slusha.bus.codec import encode
-from slusha.bus.messages import SUBJECT_POSTS, post_message, post_msg_id
+from slusha.bus.messages import SUBJECT_POSTS, deletion_message, post_message, post_msg_id
 from slusha.domain.hygiene import DEFAULT_LIMITS, PostHygieneError, PostLimits, sanitise_post
 from slusha.domain.ingest import Rejection
 from slusha.domain.post import Post
 
 if TYPE_CHECKING:
-    from slusha.services.sources import Sink
+    from slusha.services.sources import DeletionSink, Sink
 
 log = logging.getLogger("slusha.ingest")
 # How long a sender waits for the embedded pipeline to store what it sent (a 202, a cursor).
@@ -116,5 +116,31 @@ def source_sink(
             )  # fmt: skip
         if refused and on_refused is not None:
             on_refused(source_id, refused, posts)
+
+    return sink
+
+
+async def submit_deletions(
+    bus: Bus,
+    *,
+    network: str,
+    external_ids: Sequence[str],
+    source_id: int | None = None,
+    timeout_seconds: float = CONFIRM_TIMEOUT_SECONDS,
+) -> None:
+    """Publish posts deleted at their source, behind their posts; returns once they are safe."""
+    if external_ids:
+        body = deletion_message(network, list(external_ids), source_id=source_id)
+        await bus.publish_confirmed(SUBJECT_POSTS, [(body, None)], timeout_seconds=timeout_seconds)
+
+
+def deletion_sink(bus: Bus, *, timeout_seconds: float = CONFIRM_TIMEOUT_SECONDS) -> DeletionSink:
+    """The connectors role's deletions: on the bus like the posts, so they apply in order."""
+
+    async def sink(source_id: int, network: str, external_ids: list[str]) -> None:
+        await submit_deletions(
+            bus, network=network, external_ids=external_ids, source_id=source_id,
+            timeout_seconds=timeout_seconds,
+        )  # fmt: skip
 
     return sink

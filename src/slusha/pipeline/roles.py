@@ -75,6 +75,7 @@ def build_worker(runtime: Runtime, **kwargs: Any) -> Worker:
         db=runtime.db,
         clock=runtime.clock,
         batch_size=runtime.settings.batch_size,
+        metrics=runtime.metrics,
         **kwargs,
     )
 
@@ -82,7 +83,7 @@ def build_worker(runtime: Runtime, **kwargs: Any) -> Worker:
 async def run_connectors(runtime: Runtime, stop: asyncio.Event) -> None:
     """Poll due sources and supervise streams; fetched posts go on the bus, then the cursor."""
     from slusha.pipeline.backfill import backfill_for_event
-    from slusha.pipeline.ingest import source_sink
+    from slusha.pipeline.ingest import deletion_sink, source_sink
     from slusha.pipeline.scheduler import Scheduler
     from slusha.plugins.registry import build_registry
     from slusha.services.sources import build_http_client
@@ -103,6 +104,7 @@ async def run_connectors(runtime: Runtime, stop: asyncio.Event) -> None:
                 )  # fmt: skip
 
     sink = source_sink(runtime.bus, limits=post_limits(runtime.settings), on_refused=dead_letter)
+    deletions = deletion_sink(runtime.bus)
     scheduler = Scheduler(
         db=runtime.db,
         registry=registry,
@@ -110,6 +112,7 @@ async def run_connectors(runtime: Runtime, stop: asyncio.Event) -> None:
         clock=runtime.clock,
         http=http,
         sink=sink,
+        deletions=deletions,
     )
 
     async def backfill(event: dict[str, Any]) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from slusha.clock import Clock
@@ -80,8 +80,16 @@ class Pipeline:
         self.enricher = enricher
         self.keep_unmatched = keep_unmatched
 
-    def process(self, items: Iterable[Incoming]) -> tuple[IngestSummary, BatchOutcome]:
-        """Run one batch through every stage and save it in one transaction."""
+    def process(
+        self,
+        items: Iterable[Incoming],
+        *,
+        deletions: Sequence[tuple[str, Sequence[str]]] = (),
+    ) -> tuple[IngestSummary, BatchOutcome]:
+        """Run one batch through every stage and save it in one transaction.
+
+        ``deletions`` ((network, ids) deleted at the source) apply after the batch's posts.
+        """
         items = list(items)
         self.topics.refresh()
         batch = stages.dedupe(stages.normalise(items, limits=self.limits, now=self.clock.now()))
@@ -99,6 +107,7 @@ class Pipeline:
             records=records,
             unmatched=unmatched,
             rejected=rejected_by_network,
+            deletions=deletions,
             clock=self.clock,
         )
         summary = IngestSummary(

@@ -13,6 +13,7 @@ from slusha.clock import Clock, SystemClock
 from slusha.config import Settings
 from slusha.domain.hygiene import PostLimits
 from slusha.domain.post import Post
+from slusha.pipeline.metrics import Metrics
 from slusha.pipeline.runner import Pipeline
 from slusha.pipeline.stages import EnricherLike, EnrichmentLike
 from slusha.pipeline.supervisor import Supervisor
@@ -121,6 +122,7 @@ class Runtime:
     clock: Clock
     pipeline: Pipeline
     supervisor: Supervisor | None = None  # set by the process that supervises the roles
+    metrics: Metrics | None = None  # set by the process that serves /metrics
 
     @classmethod
     def build(

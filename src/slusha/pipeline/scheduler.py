@@ -21,7 +21,13 @@ from slusha.errors import PermanentError, SlushaError, TransientError
 from slusha.plugins.api import FetchResult
 from slusha.plugins.net import HttpClient
 from slusha.plugins.registry import Registry
-from slusha.services.sources import LoadedSource, Sink, loaded_from_row, plugin_context
+from slusha.services.sources import (
+    DeletionSink,
+    LoadedSource,
+    Sink,
+    loaded_from_row,
+    plugin_context,
+)
 from slusha.store import sources as store_sources
 from slusha.store.db import Database
 from slusha.store.posts import mark_deleted
@@ -103,6 +109,7 @@ class Scheduler:
         clock: Clock,
         http: HttpClient,
         sink: Sink,
+        deletions: DeletionSink | None = None,
         concurrency: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
@@ -112,6 +119,9 @@ class Scheduler:
         self.clock = clock
         self.http = http
         self.sink = sink
+        # Deletions go through the pipeline behind their posts when a deletion sink is given;
+        # without one (tests, one-off checks) they are written here directly.
+        self.deletions = deletions
         self.concurrency = concurrency or settings.fetch_concurrency
         self.rng = rng or random.Random()
         self._streams: dict[int, asyncio.Task[None]] = {}
@@ -180,11 +190,13 @@ class Scheduler:
                                     message=str(error))  # fmt: skip
             self._record_failure(outcome, error, source.interval_seconds)
             return outcome
-        if result.posts:
+        if result.posts or (result.deleted_ids and self.deletions is not None):
             # The sink returns once the posts are safe; only then is the cursor moved past them.
             # If it fails, the cursor stays and the next check fetches the same posts again.
             try:
-                await self.sink(source.id, result.posts, source_language=source.language)
+                if result.posts:
+                    await self.sink(source.id, result.posts, source_language=source.language)
+                await self._send_deletions(source, result.deleted_ids)
             except Exception as exc:
                 sink_error: SlushaError
                 if isinstance(exc, SlushaError):
@@ -201,6 +213,10 @@ class Scheduler:
                 return outcome
         return self._record_success(source, result)
 
+    async def _send_deletions(self, source: LoadedSource, deleted_ids: list[str]) -> None:
+        if deleted_ids and self.deletions is not None:
+            await self.deletions(source.id, source.connector.post_network(), list(deleted_ids))
+
     def _record_success(self, source: LoadedSource, result: FetchResult) -> SourceOutcome:
         now = self.clock.now()
         delay = next_delay_seconds(
@@ -210,7 +226,7 @@ class Scheduler:
         newest = max((p.created_at for p in result.posts), default=None)
         deleted = 0
         with self.db.transaction() as tx:
-            if result.deleted_ids:
+            if result.deleted_ids and self.deletions is None:
                 deleted = mark_deleted(
                     tx.session, network=source.connector.post_network(),
                     external_ids=result.deleted_ids, now=now,
@@ -264,6 +280,7 @@ class Scheduler:
                     async for batch in batches:
                         if batch.posts:
                             await self.sink(source.id, batch.posts, source_language=source.language)
+                        await self._send_deletions(source, batch.deleted_ids)
                         self._record_success(
                             source, FetchResult(batch.posts, batch.cursor, batch.deleted_ids)
                         )

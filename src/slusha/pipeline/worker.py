@@ -5,13 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from dataclasses import dataclass, field
+from functools import partial
 from collections.abc import Callable
 
-from slusha.bus.base import Bus, Message
+from slusha.bus.base import Bus, Message, kept_alive
 from slusha.bus.messages import SUBJECT_POSTS, MessageVersionError, check_version
 from slusha.clock import Clock
 from slusha.domain.ingest import Incoming
 from slusha.errors import TransientError
+from slusha.pipeline.metrics import Metrics
 from slusha.pipeline.runner import IngestSummary, Pipeline
 from slusha.services.outbox import publish_events
 from slusha.store.db import Database
@@ -34,7 +38,9 @@ class Worker:
         clock: Clock,
         batch_size: int = 500,
         on_batch: Callable[[IngestSummary], None] | None = None,
+        metrics: Metrics | None = None,
     ) -> None:
+        self.metrics = metrics
         self.pipeline = pipeline
         self.bus = bus
         self.db = db
@@ -64,9 +70,14 @@ class Worker:
         )
         if not messages:
             return 0
-        good, bad = _decode(messages)
+        decoded = _decode(messages)
+        good, bad = decoded.posts, decoded.bad
+        started = time.perf_counter()
         try:
-            summary, outcome = await asyncio.to_thread(self.pipeline.process, good)
+            async with kept_alive(messages, self.bus.progress_seconds):
+                summary, outcome = await asyncio.to_thread(
+                    partial(self.pipeline.process, good, deletions=decoded.deletions)
+                )
         except TransientError as exc:
             # The database is away: nothing was committed, so nothing is acked.
             log.warning("worker.retry", extra={"error": str(exc)})
@@ -75,13 +86,16 @@ class Worker:
             return len(messages)
         except Exception as exc:  # one poisoned message must not stall the others
             log.exception("worker.batch_failed")
-            await self._isolate(messages, exc)
+            async with kept_alive(messages, self.bus.progress_seconds):
+                await self._isolate(messages, exc)
             return len(messages)
         if bad or summary.rejections:
             await asyncio.to_thread(self._dead_letter_rejections, messages, summary, bad)
         for message in messages:
             await message.ack()
         self.totals.add(summary)
+        if self.metrics is not None:
+            self.metrics.record_batch(summary, time.perf_counter() - started)
         if self.on_batch is not None:
             self.on_batch(summary)
         if outcome.events:
@@ -91,9 +105,11 @@ class Worker:
     async def _isolate(self, messages: list[Message], error: Exception) -> None:
         """Process messages one by one so that only the failing one is retried."""
         for message in messages:
-            good, _bad = _decode([message])
+            decoded = _decode([message])
             try:
-                _summary, outcome = await asyncio.to_thread(self.pipeline.process, good)
+                _summary, outcome = await asyncio.to_thread(
+                    partial(self.pipeline.process, decoded.posts, deletions=decoded.deletions)
+                )
             except Exception as exc:
                 if message.attempt >= self.bus.max_deliveries:
                     await asyncio.to_thread(
@@ -142,14 +158,29 @@ class Worker:
             )
 
 
-def _decode(messages: list[Message]) -> tuple[list[Incoming], list[tuple[Message, str]]]:
-    good: list[Incoming] = []
-    bad: list[tuple[Message, str]] = []
+@dataclass
+class _Decoded:
+    posts: list[Incoming] = field(default_factory=list)
+    deletions: list[tuple[str, list[str]]] = field(default_factory=list)
+    bad: list[tuple[Message, str]] = field(default_factory=list)
+
+
+def _decode(messages: list[Message]) -> _Decoded:
+    out = _Decoded()
+    good, bad = out.posts, out.bad
     for index, message in enumerate(messages):
         try:
             data = check_version(message.data)
         except MessageVersionError as exc:
             bad.append((message, str(exc)))
+            continue
+        deleted = data.get("deleted")
+        if deleted is not None:
+            network, ids = _deletion(deleted)
+            if network is None:
+                bad.append((message, "a deletion needs 'network' and a list of string 'ids'"))
+            else:
+                out.deletions.append((network, ids))
             continue
         post = data.get("post")
         source_id = data.get("source_id")
@@ -162,4 +193,15 @@ def _decode(messages: list[Message]) -> tuple[list[Incoming], list[tuple[Message
                 source_language=language if isinstance(language, str) and language else None,
             )
         )
-    return good, bad
+    return out
+
+
+def _deletion(deleted: object) -> tuple[str | None, list[str]]:
+    if not isinstance(deleted, dict):
+        return None, []
+    network, ids = deleted.get("network"), deleted.get("ids")
+    if not isinstance(network, str) or not isinstance(ids, list):
+        return None, []
+    if not all(isinstance(i, str) for i in ids):
+        return None, []
+    return network, ids

@@ -281,7 +281,10 @@ class HttpClient:
                 await asyncio.sleep(self._backoff(attempt))
                 continue
             status = response.status
-            if status == 429 or (status >= 500 and is_safe):
+            # Only safe methods are retried here. A POST (an alert, a reply) is retried by its
+            # caller's one retry policy, which honours Retry-After too: retrying here as well
+            # nested two policies and sent one alert up to 15 times.
+            if is_safe and (status == 429 or status >= 500):
                 wait = retry_after_seconds(response.headers)
                 if self._can_retry(attempt, wait):
                     await asyncio.sleep(wait if wait is not None else self._backoff(attempt))

@@ -28,6 +28,7 @@ class BatchOutcome:
     duplicates: int = 0
     matched: int = 0
     unmatched: int = 0
+    deleted: int = 0
     new_mentions: list[NewMention] = field(default_factory=list)
     events: list[tuple[int, str, dict[str, Any]]] = field(default_factory=list)
     """(id, kind, payload) of the outbox events written: published after commit as they are."""
@@ -64,12 +65,15 @@ def record_batch(
     records: Sequence[PostRecord],
     unmatched: Sequence[Post] = (),
     rejected: Counter[str] | None = None,
+    deletions: Sequence[tuple[str, Sequence[str]]] = (),
     clock: Clock,
 ) -> BatchOutcome:
     """Save a batch in one transaction: posts, mentions, rollups, counters and events.
 
     ``unmatched`` posts are not stored, but one that is stored already (it matched before)
     still gets its edits and metrics. ``rejected`` counts invalid inputs per network.
+    ``deletions`` ((network, ids) deleted at the source) apply after the batch's posts, so a
+    post created and deleted in one batch ends up deleted.
     """
     now = clock.now()
     day = now.date().isoformat()
@@ -84,6 +88,14 @@ def record_batch(
         saved = store_posts.save_posts(session, records=records, now=now, day=day, known=known)
         outcome.new_posts = saved.new_posts
         outcome.duplicates = saved.updated_posts
+        if saved.new_keys:
+            outcome.deleted += store_posts.deleted_before_stored(
+                session, keys=saved.new_keys, now=now
+            )
+        for network, external_ids in deletions:
+            outcome.deleted += store_posts.mark_deleted(
+                session, network=network, external_ids=external_ids, now=now
+            )
         new_unmatched: list[Post] = []
         if unmatched:
             edits: list[PostRecord] = []

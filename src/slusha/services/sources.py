@@ -55,6 +55,12 @@ class Sink(Protocol):
     ) -> None: ...
 
 
+class DeletionSink(Protocol):
+    """Takes the ids of a source's posts deleted at the network to the pipeline."""
+
+    async def __call__(self, source_id: int, network: str, external_ids: list[str]) -> None: ...
+
+
 def build_http_client(
     settings: Settings,
     *,

@@ -3,19 +3,19 @@
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from slusha.domain.post import Author
 from slusha.domain.post import Post as DomainPost
-from slusha.store.bulk import insert_returning, unprepared
+from slusha.store.bulk import insert_many, insert_returning, unprepared
 from slusha.store.rollups import add_ingest_counts, add_rollups
-from slusha.store.schema import Mention, Post
+from slusha.store.schema import Mention, Post, PostDeletion
 
 KEY_CHUNK = 400  # row-value IN lists stay well under SQLite's variable limit
 
@@ -354,18 +354,65 @@ def _add_mentions(
     return created
 
 
+DELETIONS_KEPT = timedelta(days=1)
+
+
 def mark_deleted(
     session: Session, *, network: str, external_ids: Sequence[str], now: datetime
 ) -> int:
-    """Mark posts deleted at the source; they stay for the audit trail but leave every list."""
+    """Mark posts deleted at the source; they stay for the audit trail but leave every list.
+
+    The deletion is also remembered for a day (``post_deletions``), so that a post stored
+    after its deletion (another worker's batch) is stored as deleted.
+    """
     if not external_ids:
         return 0
+    ids = list(dict.fromkeys(external_ids))
     stmt = (
         update(Post)
-        .where(Post.network == network, Post.external_id.in_(list(external_ids)))
+        .where(Post.network == network, Post.external_id.in_(ids))
         .values(is_deleted=True, updated_at=now)
     )
-    return int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+    count = int(session.execute(stmt).rowcount or 0)  # type: ignore[attr-defined]
+    insert_many(
+        session.connection(),
+        PostDeletion.__table__,  # type: ignore[arg-type]
+        ("network", "external_id", "deleted_at"),
+        [(network, external_id, now) for external_id in ids],
+        conflict=("network", "external_id"),
+    )
+    session.execute(delete(PostDeletion).where(PostDeletion.deleted_at < now - DELETIONS_KEPT))
+    return count
+
+
+def deleted_before_stored(
+    session: Session, *, keys: Iterable[tuple[str, str]], now: datetime
+) -> int:
+    """Mark deleted those of ``keys`` (just stored) whose deletion arrived first."""
+    by_network: dict[str, list[str]] = {}
+    for network, external_id in keys:
+        by_network.setdefault(network, []).append(external_id)
+    count = 0
+    for network, ids in by_network.items():
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            found = list(
+                session.scalars(
+                    select(PostDeletion.external_id).where(
+                        PostDeletion.network == network, PostDeletion.external_id.in_(chunk)
+                    )
+                )
+            )
+            if found:
+                count += int(
+                    session.execute(  # type: ignore[attr-defined]
+                        update(Post)
+                        .where(Post.network == network, Post.external_id.in_(found))
+                        .values(is_deleted=True, updated_at=now)
+                    ).rowcount
+                    or 0
+                )
+    return count
 
 
 def to_domain(row: Post) -> DomainPost:

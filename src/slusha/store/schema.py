@@ -309,6 +309,20 @@ class SentimentCorrection(Base):
     at: Mapped[datetime]
 
 
+class PostDeletion(Base):
+    """A post deleted at its source, remembered for a day in case the post itself comes later.
+
+    Deletions travel on the bus behind their posts, but with several workers a deletion can be
+    handled before another worker has stored the post; the save stage marks such a post
+    deleted as it inserts it.
+    """
+
+    __tablename__ = "post_deletions"
+    network: Mapped[str] = mapped_column(String(20), primary_key=True)
+    external_id: Mapped[str] = mapped_column(String(512), primary_key=True)
+    deleted_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class DeadLetter(Base):
     """A bus message that kept failing, with the reason."""
 

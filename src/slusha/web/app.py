@@ -138,10 +138,12 @@ def create_app(
     submit: Any = None,
     registry: Any = None,
     process_health: Any = None,
+    metrics: Any = None,
 ) -> FastAPI:
     """The web app over ``db``; ``bus`` feeds the live stream (polling without it), ``submit``
     takes posts from the ingest webhook (no ingest route without it), ``process_health``
-    lists the supervised tasks of the process for the status page and ``/readyz``."""
+    lists the supervised tasks of the process for the status page and ``/readyz``, ``metrics``
+    renders ``/metrics`` (no such route without it)."""
     clock = clock or SystemClock()
     broadcaster = Broadcaster()
     state = WebState(
@@ -234,9 +236,11 @@ def create_app(
         app.include_router(ui.router)
     app.include_router(mention_live.router)
     app.include_router(sources_pages.router)
+    from slusha.web.ops import create_ops_router
     from slusha.web.ui import status_pages
 
     app.include_router(status_pages.router)
+    app.include_router(create_ops_router(db=db, process_health=process_health, metrics=metrics))
 
     from slusha.web.ui import alert_live, alerts_pages
 

@@ -124,3 +124,9 @@ def test_posts_not_yet_stored_get_a_503_to_retry_not_a_202(server: Any) -> None:
     response = send(port, body, {"Authorization": f"Bearer {TOKEN}"})
     assert response.status_code == 503 and response.headers["Retry-After"] == "5"
     assert "has not stored" in response.json()["error"]
+    # A signed request that got a 503 may be sent again as it is (no replay refusal).
+    headers = signed_headers(SECRET, body, timestamp=int(NOW.timestamp()))
+    assert send(port, body, headers).status_code == 503
+    receiver.busy = False
+    assert send(port, body, headers).status_code == 202
+    assert send(port, body, headers).status_code == 401  # taken now: a third time is a replay

@@ -68,6 +68,10 @@ class _ReplayCache:
         self._seen[sig] = now + 2 * window
         return True
 
+    def forget(self, sig: str) -> None:
+        """Let the same signed request in again (it was not taken: the sender retries it)."""
+        self._seen.pop(sig, None)
+
 
 def _error(status: int, message: str, **headers: str) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers or None)
@@ -187,8 +191,11 @@ def create_ingest_router(
                     parsed.posts, source_id=key.source_id, source_language=key.language
                 )
             except TransientError as exc:
-                # Not stored yet: the sender must not take this for an acknowledgement.
+                # Not stored yet: the sender must not take this for an acknowledgement, and
+                # may send the very same signed request again.
                 log.warning("ingest deferred", extra={"client": client, "error": str(exc)})
+                if sig:
+                    replays.forget(sig)
                 return _error(503, str(exc), **{"Retry-After": str(RETRY_AFTER_SECONDS)})
         rejected = [*parsed.rejected, *summary.rejected]
         status = 202 if parsed.posts or not rejected else 422

@@ -1,0 +1,324 @@
+"""The fault suite: Slusha killed and stopped mid-stream, and whether the accounts balance.
+
+Each scenario runs real ``slusha`` processes on loopback, pushes posts through the ingest API
+from four senders, does something bad to a process, restarts it, lets every sender that got no
+answer send again (as real senders do), and then counts:
+
+- lost: posts answered with 202 that are not stored (must be 0);
+- duplicate mentions: mentions beyond one per stored post (must be 0);
+- seconds: how long the stop took (SIGTERM) or until everything was stored again (restarts).
+
+Scenarios: the embedded default (``slusha serve``, SQLite, in-process bus) killed with
+``kill -9`` and stopped with SIGTERM; a feed fetched and the process killed before it stored the
+posts; and, when PostgreSQL and NATS are reachable, the scaled-out roles (``serve --role web``
+and two ``slusha worker`` processes) with a worker killed, and with NATS itself restarted.
+
+Run: ``python bench/faults.py [--posts-per-sender N]``. It prints a table; there is no speed
+target, so the ratio column is lost posts against the target of 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+from tests.support.origin import Reply, serve_origin  # noqa: E402
+from tests.support.processes import BATCH_DEFAULT, SlushaProcess, post_items, push  # noqa: E402
+
+POSTGRES = os.environ.get(
+    "SLUSHA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
+
+
+@dataclass
+class Row:
+    scenario: str
+    accepted: int
+    stored: int
+    lost: int
+    duplicates: int
+    seconds: float
+    note: str = ""
+
+
+class Senders:
+    """Four connections pushing batches until stopped; they remember what was acknowledged."""
+
+    def __init__(self, url: str, *, per_sender: int, batch: int = BATCH_DEFAULT) -> None:
+        self.url, self.per_sender, self.batch = url, per_sender, batch
+        self.accepted: set[str] = set()
+        self.unanswered: list[list[dict[str, Any]]] = []
+        self.stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, args=(n,), daemon=True)
+                         for n in range(4)]  # fmt: skip
+
+    def start(self) -> Senders:
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def _run(self, n: int) -> None:
+        with httpx.Client(timeout=60) as client:
+            for start in range(0, self.per_sender, self.batch):
+                items = post_items(start, self.batch, prefix=f"s{n}-")
+                if self.stop.is_set():
+                    with self._lock:
+                        self.unanswered.append(items)
+                    continue
+                status = push(client, self.url, items)
+                with self._lock:
+                    if status == 202:
+                        self.accepted.update(i["id"] for i in items)
+                    else:
+                        self.unanswered.append(items)
+
+    def wait_for(self, count: int, timeout_seconds: float = 120) -> None:
+        deadline = time.monotonic() + timeout_seconds
+        while len(self.accepted) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+
+    def join(self) -> None:
+        for thread in self._threads:
+            thread.join()
+
+    def resend(self, url: str) -> None:
+        with httpx.Client(timeout=60) as client:
+            for items in self.unanswered:
+                for _ in range(60):
+                    if push(client, url, items) == 202:
+                        break
+                    time.sleep(1)
+
+    def sent(self) -> set[str]:
+        return self.accepted | {i["id"] for items in self.unanswered for i in items}
+
+
+def _settle(slusha: SlushaProcess, want: set[str], timeout_seconds: float = 120) -> float:
+    started = time.monotonic()
+    while time.monotonic() - started < timeout_seconds:
+        if want <= slusha.stored_ids():
+            break
+        time.sleep(0.2)
+    return time.monotonic() - started
+
+
+def _row(name: str, slusha: SlushaProcess, senders: Senders, seconds: float, note: str = "",
+         lost_at_crash: int | None = None) -> Row:  # fmt: skip
+    stored = slusha.stored_ids()
+    mentions, posts = slusha.mention_count()
+    lost = len(senders.accepted - stored) if lost_at_crash is None else lost_at_crash
+    return Row(name, len(senders.accepted), len(stored & senders.sent()), lost,
+               mentions - posts, seconds, note)  # fmt: skip
+
+
+def embedded_kill(work: Path, per_sender: int) -> Row:
+    slusha = SlushaProcess(work)
+    slusha.organisation()
+    slusha.start()
+    senders = Senders(slusha.url, per_sender=per_sender).start()
+    senders.wait_for(per_sender)  # a quarter of the stream
+    slusha.kill()
+    senders.stop.set()
+    senders.join()
+    lost_at_crash = len(senders.accepted - slusha.stored_ids())
+    started = time.monotonic()
+    slusha.start()
+    senders.resend(slusha.url)
+    _settle(slusha, senders.sent())
+    seconds = time.monotonic() - started
+    slusha.terminate()
+    return _row("embedded: kill -9 serve mid-stream, restart", slusha, senders, seconds,
+                "seconds: restart until all stored", lost_at_crash)  # fmt: skip
+
+
+def embedded_sigterm(work: Path, per_sender: int) -> Row:
+    slusha = SlushaProcess(work)
+    slusha.organisation()
+    slusha.start()
+    senders = Senders(slusha.url, per_sender=per_sender).start()
+    senders.wait_for(per_sender)
+    seconds = slusha.terminate()
+    senders.stop.set()
+    senders.join()
+    lost = len(senders.accepted - slusha.stored_ids())
+    slusha.start()
+    senders.resend(slusha.url)
+    _settle(slusha, senders.sent())
+    slusha.terminate()
+    return _row("embedded: SIGTERM serve mid-stream", slusha, senders, seconds,
+                "seconds: SIGTERM until exit", lost)  # fmt: skip
+
+
+def embedded_feed_kill(work: Path, items: int) -> Row:
+    """A feed of ``items`` fetched, the process killed before it stored them, restarted."""
+    feed = "".join(
+        f"<item><guid>item-{i}</guid><title>acme {i}</title><description>acme news {i}"
+        "</description><pubDate>Thu, 26 Nov 2026 10:00:00 +0000</pubDate></item>"
+        for i in range(items)
+    )
+    head = '<?xml version="1.0"?><rss version="2.0"><channel><title>Acme</title>'
+    body = f"{head}{feed}</channel></rss>"
+    with serve_origin() as origin:
+        origin.route(
+            "/feed.xml", Reply(body=body.encode(), headers={"Content-Type": "application/rss+xml"})
+        )
+        slusha = SlushaProcess(work, allow_private_networks="true")
+        slusha.organisation()
+        slusha.cli("sources", "add", "rss", "--name", "Acme feed", "--url", origin.url("/feed.xml"))
+        slusha.start()
+        deadline = time.monotonic() + 60
+        while not origin.hits("/feed.xml") and time.monotonic() < deadline:
+            time.sleep(0.005)
+        slusha.kill()  # right after the fetch
+        at_crash = len(slusha.stored_ids())
+        cursor = slusha._query("SELECT cursor FROM sources WHERE name = 'Acme feed'")[0][0]
+        started = time.monotonic()
+        slusha.start()
+        want = {f"item-{i}" for i in range(items)}
+        while time.monotonic() - started < 120:
+            if len({i.rsplit("#", 1)[-1] for i in slusha.stored_ids()} & want) == items:
+                break
+            time.sleep(0.2)
+        seconds = time.monotonic() - started
+        stored = len({i.rsplit("#", 1)[-1] for i in slusha.stored_ids()} & want)
+        mentions, posts = slusha.mention_count()
+        slusha.terminate()
+    note = f"stored at the kill: {at_crash}; cursor saved: {'yes' if cursor else 'no'}"
+    return Row("embedded: feed fetched, kill -9 before stored", items, stored, items - stored,
+               mentions - posts, seconds, note)  # fmt: skip
+
+
+def _postgres_database() -> str | None:
+    try:
+        import psycopg
+
+        name = "slusha_faults_" + uuid.uuid4().hex[:8]
+        with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=3) as conn:
+            conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
+        return POSTGRES.rsplit("/", 1)[0] + "/" + name
+    except Exception:
+        return None
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class OwnNats:
+    def __init__(self, store: Path) -> None:
+        self.port, self.store = _free_port(), store
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [NATS_SERVER, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        for _ in range(200):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(timeout=10)
+
+
+def cluster(work: Path, per_sender: int, fault: str) -> Row | None:
+    database = _postgres_database()
+    if database is None or not Path(NATS_SERVER).exists():
+        return None
+    nats = OwnNats(work / "jetstream")
+    nats.start()
+    slusha = SlushaProcess(work, database_url=database, bus_url=f"nats://127.0.0.1:{nats.port}")
+    try:
+        slusha.organisation()
+        slusha.start(("serve", "--role", "web"))
+        workers = [slusha.spawn(["worker"]) for _ in range(2)]
+        senders = Senders(slusha.url, per_sender=per_sender).start()
+        senders.wait_for(per_sender)
+        started = time.monotonic()
+        if fault == "worker":
+            workers[0].kill()
+            workers[0].wait()
+            time.sleep(2)
+            workers[0] = slusha.spawn(["worker"])
+        else:
+            nats.stop()
+            time.sleep(3)
+            nats.start()
+        senders.join()
+        senders.resend(slusha.url)
+        _settle(slusha, senders.sent())
+        seconds = time.monotonic() - started
+        name = ("cluster: kill -9 one of two workers, restart" if fault == "worker"
+                else "cluster: NATS restarted mid-stream")  # fmt: skip
+        row = _row(name, slusha, senders, seconds, "seconds: fault until all stored")
+        for worker in workers:
+            worker.terminate()
+            worker.wait(timeout=30)
+        slusha.terminate()
+        return row
+    finally:
+        nats.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--posts-per-sender", type=int, default=2000)
+    args = parser.parse_args()
+    per_sender = args.posts_per_sender
+    scenarios: list[Callable[[Path], Row | None]] = [
+        lambda w: embedded_kill(w, per_sender),
+        lambda w: embedded_sigterm(w, per_sender),
+        lambda w: embedded_feed_kill(w, 2000),
+        lambda w: cluster(w, per_sender, "worker"),
+        lambda w: cluster(w, per_sender, "nats"),
+    ]
+    rows = []
+    for scenario in scenarios:
+        with tempfile.TemporaryDirectory() as work:
+            row = scenario(Path(work))
+        if row is None:
+            print("(skipped: PostgreSQL or NATS not reachable)")
+            continue
+        rows.append(row)
+        print(f"{row.scenario}: accepted {row.accepted}, stored {row.stored}, lost {row.lost}, "
+              f"duplicate mentions {row.duplicates}, {row.seconds:.1f} s", flush=True)  # fmt: skip
+    print()
+    print("| scenario | accepted | stored | lost (target 0) | duplicate mentions (target 0) "
+          "| s | note |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    for r in rows:
+        print(f"| {r.scenario} | {r.accepted:,} | {r.stored:,} | {r.lost} | {r.duplicates} | "
+              f"{r.seconds:.1f} | {r.note} |")  # fmt: skip
+    if any(r.lost or r.duplicates for r in rows):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
