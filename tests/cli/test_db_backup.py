@@ -1,4 +1,4 @@
-"""``slusha db backup`` and ``restore`` on SQLite: a consistent copy while running, checked restores."""
+"""``slusha db backup`` and ``restore``: a consistent SQLite copy while running, checked restores."""
 
 from __future__ import annotations
 

@@ -20,7 +20,8 @@ from slusha.errors import TransientError
 CONNECT_TIMEOUT_SECONDS = 5
 # A message a consumer took and did not acknowledge goes to another consumer after this long.
 # Short, so that the work of a worker killed with ``kill -9`` moves on within seconds; a live
-# worker holds its messages longer by reporting progress every third of it (``Message.in_progress``).
+# worker holds its messages longer by reporting progress every third of it
+# (``Message.in_progress``).
 ACK_WAIT_SECONDS = 10
 # Messages handed out and not yet acknowledged, across all workers of a consumer. At the
 # default (1,000) one dead worker holding a batch stopped every other worker until the ack

@@ -90,16 +90,15 @@ async def serve_async(
     queued then was never acknowledged to its sender (see ``Bus.publish_confirmed``).
     """
     from slusha.bus.messages import SUBJECT_POSTS
+    from slusha.cli.logs import configure_logging
+    from slusha.pipeline.metrics import Metrics, sample_forever
     from slusha.pipeline.roles import (
         build_worker,
         run_connectors,
         run_event_listener,
         run_outbox_relay,
     )
-    from slusha.pipeline.metrics import Metrics, sample_forever
     from slusha.pipeline.supervisor import Supervisor
-
-    from slusha.cli.logs import configure_logging
 
     configure_logging(level=settings.log_level, log_format=settings.log_format)
     runtime = await _start_runtime(settings, enricher=enricher)

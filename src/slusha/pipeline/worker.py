@@ -6,9 +6,9 @@ import asyncio
 import json
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
-from collections.abc import Callable
 
 from slusha.bus.base import Bus, Message, kept_alive
 from slusha.bus.messages import SUBJECT_POSTS, MessageVersionError, check_version
