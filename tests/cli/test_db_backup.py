@@ -1,4 +1,4 @@
-"""``slusha db backup`` and ``restore``: a consistent SQLite copy while running, checked restores."""
+"""``slusha db backup`` and ``restore``: SQLite copied while it runs, restores checked."""
 
 from __future__ import annotations
 
