@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.support.processes import SlushaProcess, post_items, push
+from tests.support.processes import SlushaProcess, free_port, post_items, push
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
 BATCH = 100
@@ -130,3 +130,37 @@ def test_a_process_without_the_web_app_serves_its_health_on_the_ops_port(tmp_pat
         time.sleep(0.2)
     assert httpx.get(f"{slusha.url}/mentions", timeout=5).status_code == 404  # no pages here
     assert slusha.terminate() < 10
+
+
+def _alerter_role(url: str) -> str | None:
+    try:
+        tasks = httpx.get(f"{url}/readyz", timeout=2).json()["tasks"]
+    except (httpx.HTTPError, ValueError):
+        return None
+    return next(t["role"] for t in tasks if t["name"] == "alerter")
+
+
+def test_a_second_alerter_takes_over_within_ten_seconds_of_a_kill(tmp_path: Path) -> None:
+    slusha = SlushaProcess(tmp_path)
+    slusha.env["SLUSHA_OPS_PORT"] = str(slusha.port)
+    slusha.start(("alerter",))
+    first = slusha.process
+    assert first is not None
+    other_port = free_port()
+    second = slusha.spawn(["alerter"], SLUSHA_OPS_PORT=str(other_port))
+    other = f"http://127.0.0.1:{other_port}"
+    try:
+        deadline = time.monotonic() + 60
+        while _alerter_role(other) != "standby":
+            assert time.monotonic() < deadline, "the second alerter did not stand by"
+            time.sleep(0.2)
+        assert _alerter_role(slusha.url) == "leader"
+        first.kill()  # kill -9: the lease is not released, it must expire
+        first.wait()
+        killed = time.monotonic()
+        while _alerter_role(other) != "leader":
+            assert time.monotonic() - killed < 10, "no take-over within 10 s"
+            time.sleep(0.1)
+    finally:
+        second.terminate()
+        second.wait(timeout=30)

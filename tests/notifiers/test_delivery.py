@@ -142,3 +142,12 @@ async def test_a_channel_that_keeps_answering_429_gets_each_attempt_once(
                            sleep=record)  # fmt: skip
     assert (result.status, result.attempts, result.reason) == ("failed", 5, "rate_limited")
     assert len(origin.hits("/hook")) == 5 and len(waits) == 4
+
+
+async def test_chat_channels_carry_the_delivery_id(ctx: PluginContext, origin: Origin) -> None:
+    config = hook(origin, Reply(200, b"ok"))
+    result = await deliver(SlackNotifier(), ctx, config, firing_alert(), policy=FAST,
+                           delivery_id="alert-7")  # fmt: skip
+    assert result.is_sent
+    [hit] = origin.hits("/hook")
+    assert {k.lower(): v for k, v in hit.headers.items()}["x-slusha-delivery"] == "alert-7"

@@ -41,10 +41,14 @@ class Stack:
 
     async def ingest(self, posts: list[dict[str, Any]]) -> None:
         """Put posts on the bus, run the worker until idle, then the alerter until idle."""
+        await self.ingest_only(posts)
+        await self.consume()
+
+    async def ingest_only(self, posts: list[dict[str, Any]]) -> None:
+        """Put posts on the bus and run the worker until idle (the alerter has not run)."""
         await submit_posts(self.bus, posts, confirm=False)
         while await self.worker.run_once(timeout_seconds=0.2):
             pass
-        await self.consume()
 
     async def consume(self) -> None:
         """Let the alerter take every pending event and finish its deliveries."""

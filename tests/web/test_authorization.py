@@ -129,6 +129,7 @@ PAGES: list[tuple[str, str, Any, str]] = [
     ("POST", "/locale", {"locale": "en", "back": "/mentions"},      "303 303 303 303 303 303 303 303"),
     ("GET", "/api/docs", None,                                      "200 200 200 200 200 200 200 200"),
     ("GET", "/status", None,                                        "200 403 403 403 403 403 403 303"),
+    ("POST", "/status/deliveries/retry", {"job_id": "999999"},      "404 403 403 403 403 403 403 303"),
     ("GET", "/healthz", None,                                       "200 200 200 200 200 200 200 200"),
     ("GET", "/readyz", None,                                        "200 200 200 200 200 200 200 200"),
     ("GET", "/inbox", None,                                         "200 303 303 303 303 303 303 303"),

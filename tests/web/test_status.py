@@ -54,9 +54,9 @@ def supervised(db: Database, clock: FrozenClock, make_settings: Any) -> tuple[Wo
     world = build_world(db, clock, make_settings(secret_key="test-secret-key"))
     tasks: list[dict[str, Any]] = [
         {"name": "worker", "state": "running", "restarts": 0, "last_error": None,
-         "last_error_at": None, "started_at": 1_795_000_000.0},
+         "last_error_at": None, "started_at": 1_795_000_000.0, "role": None},
         {"name": "connectors", "state": "running", "restarts": 0, "last_error": None,
-         "last_error_at": None, "started_at": 1_795_000_000.0},
+         "last_error_at": None, "started_at": 1_795_000_000.0, "role": None},
     ]  # fmt: skip
     world.app = create_app(
         make_settings(secret_key="test-secret-key"), db=db, clock=clock,

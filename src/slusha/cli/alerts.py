@@ -232,6 +232,49 @@ def alerts_snooze(
     console().print(f"alert rule [bold]{view.name}[/] {message}", highlight=False)
 
 
+@click.group("deliveries")
+def deliveries_group() -> None:
+    """Alert deliveries: what is pending, sent or failed; send failed ones again."""
+
+
+@deliveries_group.command("list")
+@click.option("--status", type=click.Choice(["pending", "sent", "failed"]), help="Only these.")
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
+@FORMAT_OPTION
+def deliveries_list(status: str | None, limit: int, output_format: str) -> None:
+    """Deliveries, newest first, with the reason of the last failure."""
+    from slusha.services.deliveries import list_deliveries
+
+    rows = [
+        {"id": d.id, "status": d.status, "alert": d.alert, "rule": d.rule, "channel": d.channel,
+         "target": d.target, "attempts": d.attempts, "reason": d.reason, "message": d.message,
+         "updated_at": d.updated_at.isoformat()}
+        for d in list_deliveries(open_db(get_settings()), status=status, limit=limit)
+    ]  # fmt: skip
+    emit_rows(
+        rows, columns=["id", "status", "alert", "channel", "target", "attempts", "reason"],
+        output_format=output_format, title="Alert deliveries",
+    )  # fmt: skip
+
+
+@deliveries_group.command("retry")
+@click.argument("ids", nargs=-1, type=int)
+@click.option("--all-failed", is_flag=True, help="Every failed delivery.")
+def deliveries_retry(ids: tuple[int, ...], all_failed: bool) -> None:
+    """Send failed deliveries again (by id, or --all-failed); the alerter sends them in seconds."""
+    from slusha.services.deliveries import send_again
+
+    if bool(ids) == all_failed:
+        fail("give the ids of failed deliveries, or --all-failed")
+    db = open_db(get_settings())
+    try:
+        count = send_again(db, job_ids=list(ids) if ids else None, clock=cli_clock())
+    except SlushaError as exc:
+        fail(str(exc))
+    console().print(f"{count} deliveries queued again; the running alerter sends them")
+
+
 def register(group: click.Group) -> None:
     """Add the commands to the root group."""
     group.add_command(alerts_group)
+    group.add_command(deliveries_group)

@@ -91,6 +91,7 @@ async def serve_async(
     """
     from slusha.bus.messages import SUBJECT_POSTS
     from slusha.cli.logs import configure_logging
+    from slusha.pipeline.leadership import Leadership
     from slusha.pipeline.metrics import Metrics, sample_forever
     from slusha.pipeline.roles import (
         build_worker,
@@ -133,8 +134,23 @@ async def serve_async(
         from slusha.pipeline.alerter import run_alerter
         from slusha.pipeline.roles import run_inbox_tasks
 
-        start(processing, "alerter", lambda: run_alerter(runtime, drained), drained)
-        start(processing, "inbox tasks", lambda: run_inbox_tasks(runtime, drained), drained)
+        # Any number of processes may run these; one at a time works (a lease each).
+        alerts = Leadership(db=runtime.db, clock=runtime.clock, name="alerter",
+                            on_state=lambda r: supervisor.note_role("alerter", r))  # fmt: skip
+        inbox = Leadership(db=runtime.db, clock=runtime.clock, name="inbox tasks",
+                           on_state=lambda r: supervisor.note_role("inbox tasks", r))  # fmt: skip
+        start(
+            processing,
+            "alerter",
+            lambda: alerts.run(lambda until: run_alerter(runtime, until), drained),
+            drained,
+        )
+        start(
+            processing,
+            "inbox tasks",
+            lambda: inbox.run(lambda until: run_inbox_tasks(runtime, until), drained),
+            drained,
+        )
     if live:
         names = {t.id: t.name for t in runtime.pipeline.topics.topics.values()}
 
@@ -228,7 +244,7 @@ def worker_cmd(duration: float | None) -> None:
 @click.command("alerter")
 @click.option("--duration", type=float, default=None, hidden=True)
 def alerter_cmd(duration: float | None) -> None:
-    """The alerter: evaluates alert rules and delivers alerts. Run exactly one per cluster."""
+    """The alerter: evaluates alert rules and delivers alerts. Run two for fail-over."""
     settings = get_settings()
     asyncio.run(serve_async(settings, role="alerter", duration=duration, live=False))
 

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from slusha.plugins.api import PluginConfig, PluginContext
+from slusha.plugins.api import DELIVERY_HEADER, PluginConfig, PluginContext
 
 MAX_RESPONSE_BYTES = 64 * 1024
 
@@ -37,13 +37,19 @@ class WebhookUrlConfig(PluginConfig):
 
 
 async def post_json(
-    ctx: PluginContext, url: str, payload: Any, *, headers: dict[str, str] | None = None
+    ctx: PluginContext,
+    url: str,
+    payload: Any,
+    *,
+    headers: dict[str, str] | None = None,
+    delivery_id: str | None = None,
 ) -> None:
     """POST ``payload`` as JSON; a non-2xx status raises the outbound layer's typed error."""
+    extra = {DELIVERY_HEADER: delivery_id} if delivery_id else {}
     await ctx.http.request(
         "POST",
         url,
         json_body=payload,
-        headers={"Content-Type": "application/json", **(headers or {})},
+        headers={"Content-Type": "application/json", **extra, **(headers or {})},
         max_bytes=MAX_RESPONSE_BYTES,
     )

@@ -235,8 +235,10 @@ class EmailNotifier(Notifier):
         alert: Mapping[str, Any],
         *,
         charts: Sequence[InlineImage] = (),
+        delivery_id: str | None = None,
     ) -> None:
-        """Send one alert to the channel's recipients."""
+        """Send one alert to the channel's recipients (its Message-ID is the same on every
+        attempt, so mail servers and clients drop repeats)."""
         smtp = self._settings()
         message = build_message(
             as_alert(alert),

@@ -79,7 +79,14 @@ class MattermostNotifier(Notifier):
             None, description="Name shown as the sender (needs username override enabled)."
         )
 
-    async def send(self, ctx: PluginContext, config: Any, alert: Mapping[str, Any]) -> None:
+    async def send(
+        self,
+        ctx: PluginContext,
+        config: Any,
+        alert: Mapping[str, Any],
+        *,
+        delivery_id: str | None = None,
+    ) -> None:
         """Post one alert."""
         payload = mattermost_payload(as_alert(alert), username=config.username)
-        await post_json(ctx, config.url, payload)
+        await post_json(ctx, config.url, payload, delivery_id=delivery_id)

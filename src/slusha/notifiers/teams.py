@@ -85,6 +85,13 @@ class TeamsNotifier(Notifier):
     class Config(WebhookUrlConfig):
         """The Teams Workflows webhook URL."""
 
-    async def send(self, ctx: PluginContext, config: Any, alert: Mapping[str, Any]) -> None:
+    async def send(
+        self,
+        ctx: PluginContext,
+        config: Any,
+        alert: Mapping[str, Any],
+        *,
+        delivery_id: str | None = None,
+    ) -> None:
         """Post one alert."""
-        await post_json(ctx, config.url, teams_payload(as_alert(alert)))
+        await post_json(ctx, config.url, teams_payload(as_alert(alert)), delivery_id=delivery_id)

@@ -20,11 +20,16 @@ from pydantic import Field, SecretStr, field_validator
 
 from slusha.notifiers._common import MAX_RESPONSE_BYTES, check_webhook_url
 from slusha.notifiers._render import as_alert
-from slusha.plugins.api import Notifier, PluginConfig, PluginContext, reveal
+from slusha.plugins.api import (
+    DELIVERY_HEADER,
+    Notifier,
+    PluginConfig,
+    PluginContext,
+    reveal,
+)
 
 SIGNATURE_HEADER = "X-Slusha-Signature"
 TIMESTAMP_HEADER = "X-Slusha-Timestamp"
-DELIVERY_HEADER = "X-Slusha-Delivery"
 EVENT_HEADER = "X-Slusha-Event"
 SIGNATURE_VERSION = "v1"
 MIN_SECRET_CHARS = 16
@@ -117,7 +122,14 @@ class WebhookNotifier(Notifier):
                 raise ValueError(f"the secret must have at least {MIN_SECRET_CHARS} characters")
             return value
 
-    async def send(self, ctx: PluginContext, config: Any, alert: Mapping[str, Any]) -> None:
+    async def send(
+        self,
+        ctx: PluginContext,
+        config: Any,
+        alert: Mapping[str, Any],
+        *,
+        delivery_id: str | None = None,
+    ) -> None:
         """POST one signed alert."""
         payload = as_alert(alert).to_dict()
         timestamp = int(ctx.clock.now().timestamp())
@@ -130,7 +142,7 @@ class WebhookNotifier(Notifier):
                 "Content-Type": "application/json",
                 TIMESTAMP_HEADER: str(timestamp),
                 SIGNATURE_HEADER: signature_header(reveal(config.secret), timestamp, body),
-                DELIVERY_HEADER: str(payload["id"]),
+                DELIVERY_HEADER: delivery_id or str(payload["id"]),
                 EVENT_HEADER: f"alert.{payload['state']}",
             },
             max_bytes=MAX_RESPONSE_BYTES,

@@ -58,6 +58,7 @@ TICK_SECONDS = 60.0
 REFRESH_SECONDS = 2.0
 PER_CHANNEL_CONCURRENCY = 4
 RETRY_DELAY_SECONDS = 2.0
+RESUME_SECONDS = 15.0
 
 
 @dataclass
@@ -166,11 +167,18 @@ class Alerter:
         self._checked_at = -1e9
 
     async def run(self, stop: asyncio.Event) -> None:
-        """Consume events and tick until ``stop``; then wait briefly for deliveries in flight."""
+        """Consume events and tick until ``stop``; then wait briefly for deliveries in flight.
+
+        Delivery jobs nobody works on are taken up at start and every ``RESUME_SECONDS``.
+        """
         await self.start()
+        next_resume = 0.0
         try:
             while not stop.is_set():
                 try:
+                    if time.monotonic() >= next_resume:
+                        next_resume = time.monotonic() + RESUME_SECONDS
+                        await self.resume()
                     await self.run_once(timeout_seconds=0.5)
                     if time.monotonic() >= self._next_tick:
                         self._next_tick = time.monotonic() + self.tick_seconds
@@ -345,12 +353,15 @@ class Alerter:
     async def _commit(self, decisions: _Decisions) -> None:
         if not decisions:
             return
+        # The delivery jobs are written with the decisions: an alert decided is an alert that
+        # will be delivered, by this process or, if it stops, by whichever alerter runs next.
         to_send, event_ids = await asyncio.to_thread(
             alert_runs.record_decisions,
             self.db,
             states=decisions.states,
             alerts=decisions.alerts,
             clock=self.clock,
+            channels={rule_id: active.channels for rule_id, active in self.rules.items()},
         )
         self.stats.alerts += len(to_send)
         if event_ids:
@@ -358,9 +369,33 @@ class Alerter:
         for recorded in to_send:
             active = self.rules.get(recorded.rule_id)
             for channel in active.channels if active else []:
-                task = asyncio.create_task(self._deliver(recorded, channel, active))
-                self._deliveries.add(task)
-                task.add_done_callback(self._deliveries.discard)
+                self._spawn(recorded, channel, active)
+
+    def _spawn(self, recorded: Recorded, channel: Channel, active: ActiveRule | None) -> None:
+        task = asyncio.create_task(self._deliver(recorded, channel, active))
+        self._deliveries.add(task)
+        task.add_done_callback(self._deliveries.discard)
+
+    async def resume(self) -> int:
+        """Take up delivery jobs nobody works on (a stopped alerter's, or sent again)."""
+        await self.refresh()
+        resumed = await asyncio.to_thread(alert_runs.resume_jobs, self.db, clock=self.clock)
+        for job in resumed:
+            active = self.rules.get(job.recorded.rule_id)
+            channel = next(
+                (c for c in (active.channels if active else []) if c.index == job.channel_index),
+                None,
+            )
+            if channel is None:
+                await asyncio.to_thread(
+                    alert_runs.fail_job, self.db, job_id=job.recorded.job_ids[job.channel_index],
+                    message="the rule or its channel no longer exists (or the rule is disabled)",
+                    clock=self.clock,
+                )  # fmt: skip
+                continue
+            log.info("alerter.delivery_resumed", extra={"job": job.recorded.job_ids})
+            self._spawn(job.recorded, channel, active)
+        return len(resumed)
 
     async def _charts(self, recorded: Recorded, active: ActiveRule | None) -> list[InlineImage]:
         if active is None:
@@ -390,6 +425,20 @@ class Alerter:
         slot = self._channel_slots.setdefault(key, asyncio.Semaphore(PER_CHANNEL_CONCURRENCY))
         # The channel's own slot first: a dead channel waiting out its backoff holds at most
         # PER_CHANNEL_CONCURRENCY of the shared slots, and healthy channels keep flowing.
+        job_id = recorded.job_ids.get(channel.index)
+        # The alert's id: the same on every attempt and every resumption, so receivers drop
+        # repeats (``X-Slusha-Delivery``; e-mail's Message-ID is made from it too).
+        options["delivery_id"] = str(recorded.payload["id"])
+
+        async def wait_and_keep_claim(seconds: float) -> None:
+            # Before a further attempt the job stays claimed, or another alerter would take it.
+            if job_id is not None:
+                await asyncio.to_thread(
+                    alert_runs.extend_claim, self.db, job_id=job_id, seconds=seconds,
+                    clock=self.clock,
+                )  # fmt: skip
+            await asyncio.sleep(seconds)
+
         async with slot, self._slots:
             result = await deliver(
                 self.notifiers[channel.kind],
@@ -397,6 +446,7 @@ class Alerter:
                 channel.config,
                 recorded.payload,
                 policy=self.policy,
+                sleep=wait_and_keep_claim,
                 **options,
             )
         if result.is_sent:

@@ -34,6 +34,7 @@ class TaskHealth:
     last_error: str | None = None
     last_error_at: float | None = None  # unix seconds
     started_at: float | None = None
+    role: str | None = None  # "leader" or "standby" for a role that runs once at a time
 
     def as_dict(self) -> dict[str, Any]:
         """For the status page and ``/readyz``."""
@@ -44,6 +45,7 @@ class TaskHealth:
             "last_error": self.last_error,
             "last_error_at": self.last_error_at,
             "started_at": self.started_at,
+            "role": self.role,
         }
 
 
@@ -97,3 +99,7 @@ class Supervisor:
                 log.info("task.ended", extra={"task": name})
             break
         health.state = "stopped"
+
+    def note_role(self, name: str, role: str) -> None:
+        """Record whether task ``name`` leads or stands by (``Leadership.on_state``)."""
+        self.tasks.setdefault(name, TaskHealth(name)).role = role

@@ -172,6 +172,9 @@ class Connector:
         ]
 
 
+DELIVERY_HEADER = "X-Slusha-Delivery"
+
+
 class Notifier:
     """Base class of every notifier (e-mail, chat, webhook ...)."""
 
@@ -181,8 +184,20 @@ class Notifier:
     description: ClassVar[str] = ""
     Config: ClassVar[type[BaseModel]]
 
-    async def send(self, ctx: PluginContext, config: Any, alert: Mapping[str, Any]) -> None:
-        """Deliver one alert; raise ``TransientError`` to be retried."""
+    async def send(
+        self,
+        ctx: PluginContext,
+        config: Any,
+        alert: Mapping[str, Any],
+        *,
+        delivery_id: str | None = None,
+    ) -> None:
+        """Deliver one alert; raise ``TransientError`` to be retried.
+
+        ``delivery_id`` (the alert's id) is the same on every attempt and resumption of one
+        delivery: send it along (Slusha's channels use the ``X-Slusha-Delivery`` header) so
+        that a receiver can drop repeats.
+        """
         raise NotImplementedError
 
     async def test(self, ctx: PluginContext, config: Any) -> HealthReport:

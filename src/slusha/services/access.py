@@ -19,6 +19,7 @@ organisation-wide actions (sources) need it in any team.
 | members.write     | yes   | yes     | no        | no     | no       | that team                |
 | dashboards.read   | yes   | yes     | yes       | yes    | yes      | that team / shared data  |
 | corrections.export| yes   | yes     | no        | no     | no       | posts of their teams     |
+| deliveries.write  | -     | -       | -         | -      | -        | organisation admin only  |
 
 A read-only API token (scope ``read``) allows only the ``*.read`` actions.
 """
@@ -47,6 +48,7 @@ POLICY: dict[str, frozenset[str]] = {
     "members.write": EDITORS,
     "dashboards.read": EVERY_ROLE,
     "corrections.export": EDITORS,
+    "deliveries.write": frozenset(),  # sending failed alerts again: organisation admins
 }
 READ_ACTIONS = frozenset(a for a in POLICY if a.endswith(".read"))
 TOKEN_SCOPES = ("read", "write")

@@ -4,7 +4,7 @@ transaction, delivery results, and the rollup history spike and sentiment checks
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,9 +18,12 @@ from slusha.notifiers.delivery import DeliveryResult
 from slusha.query import compile_query
 from slusha.services.alert_channels import Channel, load_channels
 from slusha.store import alerts as store_alerts
+from slusha.store import deliveries as store_deliveries
 from slusha.store import events as store_events
 from slusha.store.alerts import NewAlert, RollupScope, WindowMention
 from slusha.store.db import Database
+from slusha.store.deliveries import JobSpec
+from slusha.store.schema import AlertRecord, AlertRuleRecord, Team
 
 EVENT_ALERT_CREATED = "alert.created"
 log = logging.getLogger("slusha.alerts")
@@ -105,13 +108,20 @@ def load_active_rules(db: Database, *, settings: Settings) -> list[ActiveRule]:
     return out
 
 
+# A delivery job is claimed for this long, renewed before each further attempt: a process that
+# stops mid-delivery leaves it to be taken up again this long after its last attempt.
+CLAIM_SECONDS = 90.0
+
+
 @dataclass
 class Recorded:
-    """An alert recorded for sending: its rule, stored row id and JSON form."""
+    """An alert recorded for sending: its rule, stored row id and JSON form, and the delivery
+    job of each channel (channel index -> job id)."""
 
     rule_id: int
     alert_row_id: int
     payload: dict[str, Any]
+    job_ids: dict[int, int] = field(default_factory=dict)
 
 
 def record_decisions(
@@ -120,9 +130,14 @@ def record_decisions(
     states: dict[int, dict[str, Any]],
     alerts: Sequence[NewAlert],
     clock: Clock,
+    channels: Mapping[int, Sequence[Channel]] | None = None,
 ) -> tuple[list[Recorded], list[int]]:
     """Store states and alerts, and an ``alert.created`` event per alert to send, in one
     transaction; returns the alerts to deliver (never one already sent) and the event ids.
+
+    With ``channels`` (rule id -> its channels), the same transaction writes a delivery job
+    per alert to send and channel, claimed for the caller: a decision is never committed
+    without its deliveries, and deliveries that a stopped process did not finish are resumed.
 
     Each alert to send takes its event's id as ``sent_seq``: the browsers' live stream shows
     alerts in that order, so one held over quiet hours shows when released.
@@ -149,6 +164,17 @@ def record_decisions(
         event_ids = store_events.add_events(tx.session, events=events, now=now)
         seqs = zip(to_send, sorted(event_ids), strict=True)
         store_alerts.mark_sent(tx.session, seqs={r.alert_row_id: seq for r, seq in seqs})
+        if channels is not None:
+            specs = [
+                (r, JobSpec(r.alert_row_id, r.rule_id, c.index, c.kind, c.target))
+                for r in to_send
+                for c in channels.get(r.rule_id, ())
+            ]
+            job_ids = store_deliveries.add_jobs(
+                tx.session, jobs=[spec for _r, spec in specs], now=now, claim_seconds=CLAIM_SECONDS
+            )
+            for (recorded, spec), job_id in zip(specs, job_ids, strict=True):
+                recorded.job_ids[spec.channel_index] = job_id
     return to_send, event_ids
 
 
@@ -167,6 +193,12 @@ def record_deliveries(
     as its health); batched because SQLite has one writer and the pipeline needs it more."""
     with db.transaction() as tx:
         for recorded, channel, result in results:
+            job_id = recorded.job_ids.get(channel.index)
+            if job_id is not None:
+                store_deliveries.finish_job(
+                    tx.session, job_id=job_id, status=result.status, attempts=result.attempts,
+                    reason=result.reason, message=result.message, now=clock.now(),
+                )  # fmt: skip
             store_alerts.add_delivery(
                 tx.session,
                 rule_id=recorded.rule_id,
@@ -180,6 +212,51 @@ def record_deliveries(
                 message=result.message,
                 at=clock.now(),
             )
+
+
+def extend_claim(db: Database, *, job_id: int, seconds: float, clock: Clock) -> None:
+    """Keep a delivery job in work for ``seconds`` more (before a further attempt)."""
+    with db.transaction() as tx:
+        store_deliveries.extend_claim(
+            tx.session, job_id=job_id, now=clock.now(), claim_seconds=seconds + CLAIM_SECONDS
+        )
+
+
+@dataclass
+class Resumed:
+    """A delivery job taken up again: the alert and the channel index it goes to."""
+
+    recorded: Recorded
+    channel_index: int
+
+
+def resume_jobs(db: Database, *, clock: Clock, limit: int = 200) -> list[Resumed]:
+    """Claim the pending jobs nobody works on (a stopped process's, or sent again)."""
+    now = clock.now()
+    out: list[Resumed] = []
+    with db.transaction() as tx:
+        jobs = store_deliveries.claim_stale_jobs(
+            tx.session, now=now, claim_seconds=CLAIM_SECONDS, limit=limit
+        )
+        for job in jobs:
+            row = tx.session.get(AlertRecord, job.alert_id)
+            rule = tx.session.get(AlertRuleRecord, job.rule_id)
+            team = tx.session.get(Team, rule.team_id) if rule is not None else None
+            if row is None or rule is None or team is None:
+                continue
+            payload = store_alerts.alert_payload(row, rule_name=rule.name, team=team.name)
+            recorded = Recorded(job.rule_id, row.id, payload, {job.channel_index: job.id})
+            out.append(Resumed(recorded, job.channel_index))
+    return out
+
+
+def fail_job(db: Database, *, job_id: int, message: str, clock: Clock) -> None:
+    """Give a job up without an attempt (its rule or channel is gone)."""
+    with db.transaction() as tx:
+        store_deliveries.finish_job(
+            tx.session, job_id=job_id, status="failed", attempts=0, reason="config",
+            message=message, now=clock.now(),
+        )  # fmt: skip
 
 
 def hourly_history(

@@ -323,6 +323,16 @@ class PostDeletion(Base):
     deleted_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class Lease(Base):
+    """Which process runs a role that must run once (``store.leases``)."""
+
+    __tablename__ = "leases"
+    name: Mapped[str] = mapped_column(String(100), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(200))
+    expires_at: Mapped[datetime]
+    acquired_at: Mapped[datetime]
+
+
 class DeadLetter(Base):
     """A bus message that kept failing, with the reason."""
 
@@ -442,6 +452,35 @@ class AlertDelivery(Base):
     reason: Mapped[str | None] = mapped_column(String(50))
     message: Mapped[str] = mapped_column(Text, default="")
     at: Mapped[datetime]
+
+
+DELIVERY_STATUSES = ("pending", "sent", "failed")
+
+
+class DeliveryJob(Base):
+    """One alert to deliver to one channel: written with the decision, done when recorded.
+
+    Its id is the delivery id the receiver sees (``X-Slusha-Delivery``), the same on every
+    attempt, so a receiver can drop repeats. A job whose claim ran out while still pending
+    (its process stopped or died) is taken up again; one that failed every attempt stays
+    ``failed`` until someone sends it again.
+    """
+
+    __tablename__ = "delivery_jobs"
+    __table_args__ = (Index("ix_delivery_jobs_status_claim", "status", "claimed_until"),)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    rule_id: Mapped[int] = mapped_column(ForeignKey("alert_rules.id", ondelete="CASCADE"))
+    channel_index: Mapped[int] = mapped_column(Integer)
+    channel: Mapped[str] = mapped_column(String(20))
+    target: Mapped[str] = mapped_column(Text)  # masked, for display
+    status: Mapped[str] = mapped_column(String(10))  # pending | sent | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    claimed_until: Mapped[datetime | None]
+    reason: Mapped[str | None] = mapped_column(String(50))
+    message: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
 
 
 # --- The team inbox (migration 0005) -------------------------------------------------------

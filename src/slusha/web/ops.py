@@ -48,8 +48,8 @@ def create_ops_router(
             if task["state"] not in ("running", "stopped"):
                 problems.append(f"{task['name']}: {task['state']} ({task['last_error']})")
         body = {"status": "not ready" if problems else "ready", "problems": problems,
-                "tasks": [{"name": t["name"], "state": t["state"], "restarts": t["restarts"]}
-                          for t in tasks]}  # fmt: skip
+                "tasks": [{"name": t["name"], "state": t["state"], "restarts": t["restarts"],
+                           "role": t.get("role")} for t in tasks]}  # fmt: skip
         return JSONResponse(body, status_code=503 if problems else 200, headers=NO_STORE)
 
     if metrics is not None:
