@@ -17,6 +17,7 @@ from tests.support.alerting import FAST, Stack, alert_settings, start_stack
 from tests.support.builders import organisation, post
 from tests.support.net_fixtures import make_client, origin
 from tests.support.origin import Origin, Reply
+from tests.web.support import sign_in
 
 from slusha.clock import FrozenClock
 from slusha.pipeline.alerter import Alerter
@@ -27,7 +28,6 @@ from slusha.services.users import create_user
 from slusha.store.db import Database
 from slusha.store.schema import DeliveryJob
 from slusha.web.app import create_app
-from tests.web.support import sign_in
 
 __all__ = ["origin"]
 HOOK = "/hooks/slusha"

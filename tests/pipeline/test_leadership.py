@@ -27,7 +27,7 @@ class Worklog:
         self.overlaps = 0
         self.turns: list[str] = []
 
-    def work(self, who: str):  # noqa: ANN201
+    def work(self, who: str):
         async def run(until: asyncio.Event) -> None:
             if self.active:
                 self.overlaps += 1
@@ -41,7 +41,7 @@ class Worklog:
         return run
 
 
-async def _until(condition, seconds: float = 5.0) -> float:  # noqa: ANN001
+async def _until(condition, seconds: float = 5.0) -> float:
     started = time.monotonic()
     while not condition():
         assert time.monotonic() - started < seconds, "timed out"

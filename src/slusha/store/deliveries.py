@@ -71,7 +71,7 @@ def finish_job(
             message=message[:4000],
             claimed_until=None,
             updated_at=now,
-        )  # fmt: skip
+        )
     )
 
 
