@@ -21,31 +21,24 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import httpx
 
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+from tests.support.nats import NATS_SERVER, OwnNats  # noqa: E402
 from tests.support.origin import Reply, serve_origin  # noqa: E402
-from tests.support.processes import BATCH_DEFAULT, SlushaProcess, post_items, push  # noqa: E402
+from tests.support.processes import Senders, SlushaProcess  # noqa: E402
 
 POSTGRES = os.environ.get(
     "SLUSHA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-NATS_SERVER = shutil.which("nats-server") or "/usr/sbin/nats-server"
 
 
 @dataclass
@@ -57,59 +50,6 @@ class Row:
     duplicates: int
     seconds: float
     note: str = ""
-
-
-class Senders:
-    """Four connections pushing batches until stopped; they remember what was acknowledged."""
-
-    def __init__(self, url: str, *, per_sender: int, batch: int = BATCH_DEFAULT) -> None:
-        self.url, self.per_sender, self.batch = url, per_sender, batch
-        self.accepted: set[str] = set()
-        self.unanswered: list[list[dict[str, Any]]] = []
-        self.stop = threading.Event()
-        self._lock = threading.Lock()
-        self._threads = [threading.Thread(target=self._run, args=(n,), daemon=True)
-                         for n in range(4)]  # fmt: skip
-
-    def start(self) -> Senders:
-        for thread in self._threads:
-            thread.start()
-        return self
-
-    def _run(self, n: int) -> None:
-        with httpx.Client(timeout=60) as client:
-            for start in range(0, self.per_sender, self.batch):
-                items = post_items(start, self.batch, prefix=f"s{n}-")
-                if self.stop.is_set():
-                    with self._lock:
-                        self.unanswered.append(items)
-                    continue
-                status = push(client, self.url, items)
-                with self._lock:
-                    if status == 202:
-                        self.accepted.update(i["id"] for i in items)
-                    else:
-                        self.unanswered.append(items)
-
-    def wait_for(self, count: int, timeout_seconds: float = 120) -> None:
-        deadline = time.monotonic() + timeout_seconds
-        while len(self.accepted) < count and time.monotonic() < deadline:
-            time.sleep(0.01)
-
-    def join(self) -> None:
-        for thread in self._threads:
-            thread.join()
-
-    def resend(self, url: str) -> None:
-        with httpx.Client(timeout=60) as client:
-            for items in self.unanswered:
-                for _ in range(60):
-                    if push(client, url, items) == 202:
-                        break
-                    time.sleep(1)
-
-    def sent(self) -> set[str]:
-        return self.accepted | {i["id"] for items in self.unanswered for i in items}
 
 
 def _settle(slusha: SlushaProcess, want: set[str], timeout_seconds: float = 120) -> float:
@@ -137,7 +77,6 @@ def embedded_kill(work: Path, per_sender: int) -> Row:
     senders = Senders(slusha.url, per_sender=per_sender).start()
     senders.wait_for(per_sender)  # a quarter of the stream
     slusha.kill()
-    senders.stop.set()
     senders.join()
     lost_at_crash = len(senders.accepted - slusha.stored_ids())
     started = time.monotonic()
@@ -157,7 +96,6 @@ def embedded_sigterm(work: Path, per_sender: int) -> Row:
     senders = Senders(slusha.url, per_sender=per_sender).start()
     senders.wait_for(per_sender)
     seconds = slusha.terminate()
-    senders.stop.set()
     senders.join()
     lost = len(senders.accepted - slusha.stored_ids())
     slusha.start()
@@ -219,35 +157,6 @@ def _postgres_database() -> str | None:
         return None
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-class OwnNats:
-    def __init__(self, store: Path) -> None:
-        self.port, self.store = _free_port(), store
-        self.process: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            [NATS_SERVER, "-a", "127.0.0.1", "-p", str(self.port), "-js", "-sd", str(self.store)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        for _ in range(200):
-            try:
-                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
-                return
-            except OSError:
-                time.sleep(0.05)
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=10)
-
-
 def cluster(work: Path, per_sender: int, fault: str) -> Row | None:
     database = _postgres_database()
     if database is None or not Path(NATS_SERVER).exists():
@@ -271,7 +180,7 @@ def cluster(work: Path, per_sender: int, fault: str) -> Row | None:
             nats.stop()
             time.sleep(3)
             nats.start()
-        senders.join()
+        senders.finish()
         senders.resend(slusha.url)
         _settle(slusha, senders.sent())
         seconds = time.monotonic() - started

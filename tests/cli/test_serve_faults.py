@@ -8,70 +8,23 @@ sends again after the restart, as a real sender does, and no post becomes two me
 
 from __future__ import annotations
 
-import threading
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.processes import SlushaProcess, free_port, post_items, push
+from tests.support.processes import Senders, SlushaProcess, free_port
 
 pytestmark = [pytest.mark.slow, pytest.mark.timeout(240)]
-BATCH = 100
 METRIC_NEW = 'slusha_posts_total{outcome="new"}'
 SENDERS = 4
 
 
-class Senders:
-    """Threads that push batches until stopped; they remember what was acknowledged."""
-
-    def __init__(self, url: str) -> None:
-        self.url = url
-        self.accepted: set[str] = set()
-        self.unanswered: list[list[dict[str, str]]] = []
-        self.stop = threading.Event()
-        self._lock = threading.Lock()
-        self._threads = [
-            threading.Thread(target=self._run, args=(n,), daemon=True) for n in range(SENDERS)
-        ]
-
-    def start(self) -> None:
-        for thread in self._threads:
-            thread.start()
-
-    def _run(self, n: int) -> None:
-        with httpx.Client(timeout=30) as client:
-            for batch in range(10_000):
-                items = post_items(batch * BATCH, BATCH, prefix=f"s{n}-")
-                if self.stop.is_set():
-                    return
-                status = push(client, self.url, items)
-                with self._lock:
-                    if status == 202:
-                        self.accepted.update(i["id"] for i in items)
-                    else:
-                        self.unanswered.append(items)
-                        return
-
-    def wait_for(self, count: int, *, timeout_seconds: float = 60) -> None:
-        deadline = time.monotonic() + timeout_seconds
-        while len(self.accepted) < count and time.monotonic() < deadline:
-            time.sleep(0.02)
-        assert len(self.accepted) >= count, f"only {len(self.accepted)} accepted"
-
-    def join(self) -> None:
-        self.stop.set()
-        for thread in self._threads:
-            thread.join(timeout=60)
-
-
 def _resend_and_check(slusha: SlushaProcess, senders: Senders) -> None:
     slusha.start()
-    with httpx.Client(timeout=30) as client:
-        for items in senders.unanswered:
-            assert push(client, slusha.url, items) == 202
-    sent = senders.accepted | {i["id"] for items in senders.unanswered for i in items}
+    senders.resend(slusha.url)
+    sent = senders.sent()
     deadline = time.monotonic() + 30
     while slusha.stored_ids() != sent and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -85,8 +38,7 @@ def test_kill_9_mid_stream_loses_nothing_the_ingest_api_accepted(tmp_path: Path)
     slusha = SlushaProcess(tmp_path)
     slusha.organisation()
     slusha.start()
-    senders = Senders(slusha.url)
-    senders.start()
+    senders = Senders(slusha.url).start()
     senders.wait_for(3000)
     slusha.kill()
     senders.join()
@@ -99,8 +51,7 @@ def test_sigterm_drains_within_ten_seconds_and_loses_nothing(tmp_path: Path) -> 
     slusha = SlushaProcess(tmp_path)
     slusha.organisation()
     slusha.start()
-    senders = Senders(slusha.url)
-    senders.start()
+    senders = Senders(slusha.url).start()
     senders.wait_for(3000)
     ready = httpx.get(f"{slusha.url}/readyz", timeout=5).json()
     assert ready["status"] == "ready"

@@ -13,6 +13,7 @@ import socket
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -147,3 +148,73 @@ def push(client: httpx.Client, url: str, items: list[dict[str, Any]]) -> int:
     except httpx.HTTPError:
         return 0
     return response.status_code
+
+
+class Senders:
+    """Four connections pushing batches of posts to the ingest API until stopped.
+
+    They remember what was acknowledged (202) and keep what was not answered, to send it again
+    after a restart, as a real sender does.
+    """
+
+    def __init__(
+        self, url: str, *, per_sender: int = 1_000_000, batch: int = BATCH_DEFAULT
+    ) -> None:
+        self.url, self.per_sender, self.batch = url, per_sender, batch
+        self.accepted: set[str] = set()
+        self.unanswered: list[list[dict[str, Any]]] = []
+        self.stop = threading.Event()
+        self._lock = threading.Lock()
+        self._threads = [threading.Thread(target=self._run, args=(n,), daemon=True)
+                         for n in range(4)]  # fmt: skip
+
+    def start(self) -> Senders:
+        """Start sending."""
+        for thread in self._threads:
+            thread.start()
+        return self
+
+    def _run(self, n: int) -> None:
+        with httpx.Client(timeout=60) as client:
+            for start in range(0, self.per_sender, self.batch):
+                items = post_items(start, self.batch, prefix=f"s{n}-")
+                if self.stop.is_set():
+                    return
+                status = push(client, self.url, items)
+                with self._lock:
+                    if status == 202:
+                        self.accepted.update(i["id"] for i in items)
+                    else:
+                        self.unanswered.append(items)
+                        return
+
+    def wait_for(self, count: int, *, timeout_seconds: float = 120) -> None:
+        """Until ``count`` posts were acknowledged."""
+        deadline = time.monotonic() + timeout_seconds
+        while len(self.accepted) < count and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if len(self.accepted) < count:
+            raise RuntimeError(f"only {len(self.accepted)} of {count} posts were accepted")
+
+    def join(self) -> None:
+        """Stop and wait for the senders."""
+        self.stop.set()
+        self.finish()
+
+    def finish(self) -> None:
+        """Wait until the senders have sent everything (or met a failure)."""
+        for thread in self._threads:
+            thread.join(timeout=600)
+
+    def resend(self, url: str) -> None:
+        """Send what got no answer again (to a restarted Slusha at ``url``)."""
+        with httpx.Client(timeout=60) as client:
+            for items in self.unanswered:
+                for _ in range(60):
+                    if push(client, url, items) == 202:
+                        break
+                    time.sleep(1)
+
+    def sent(self) -> set[str]:
+        """Every post id sent, answered or not."""
+        return self.accepted | {i["id"] for items in self.unanswered for i in items}

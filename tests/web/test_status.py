@@ -82,6 +82,7 @@ def test_the_status_page_shows_parts_and_backlogs_in_both_languages(supervised: 
     admin = world.client("admin")
     page = admin.get("/status").text
     assert "Everything is running." in page and 'data-task="worker"' in page
+    assert "<title>Status · Slusha</title>" in page and page.count('id="deliveries"') == 1
     assert 'data-fact="dead-letters">0<' in page
     tasks[0].update(state="restarting", restarts=1, last_error="RuntimeError: broken",
                     last_error_at=1_795_000_100.0)  # fmt: skip

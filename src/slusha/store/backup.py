@@ -40,13 +40,7 @@ def backup_sqlite(
         raise InputError(f"{target} exists already: choose a new file name")
     if target.resolve() == source_path.resolve():
         raise InputError("the backup must be another file than the database")
-    source = sqlite3.connect(source_path)
-    dest = sqlite3.connect(target)
-    try:
-        source.backup(dest, pages=PAGES_PER_STEP, progress=_progress(progress))
-    finally:
-        dest.close()
-        source.close()
+    _copy(str(source_path), target, progress=progress)
     return target.stat().st_size
 
 
@@ -85,14 +79,19 @@ def restore_sqlite(
     target_path = sqlite_path(db)
     revision = check_backup(backup)
     db.dispose()
-    source = sqlite3.connect(f"file:{backup}?mode=ro", uri=True)
-    dest = sqlite3.connect(target_path)
+    _copy(f"file:{backup}?mode=ro", target_path, progress=progress)
+    return revision
+
+
+def _copy(source_uri: str, target: Path, *, progress: Callable[[int, int], None] | None) -> None:
+    """SQLite's online backup from ``source_uri`` (a path or a ``file:`` URI) into ``target``."""
+    source = sqlite3.connect(source_uri, uri=source_uri.startswith("file:"))
+    dest = sqlite3.connect(target)
     try:
         source.backup(dest, pages=PAGES_PER_STEP, progress=_progress(progress))
     finally:
         dest.close()
         source.close()
-    return revision
 
 
 def _progress(
