@@ -11,7 +11,7 @@ from slusha.clock import FrozenClock
 from slusha.pipeline.supervisor import Supervisor
 from slusha.store.db import Database
 from slusha.web.app import create_app
-from tests.web.support import World, build_world
+from tests.web.support import PASSWORD, World, build_world
 
 
 class Failing:
@@ -99,3 +99,34 @@ def test_the_live_stream_refuses_a_bad_filter_before_it_starts(world: World) -> 
     response = client.get("/live/mentions", params={"network": "myspace"})
     assert response.status_code == 422, response.text[:500]
     assert "unknown network" in response.text
+
+
+def test_the_status_page_fits_a_phone_in_both_languages(supervised: Any, db: Database) -> None:
+    from tests.web.browser import SIZES, chromium, require_chromium, screenshot, served
+
+    require_chromium()
+    if db.dialect != "sqlite":
+        pytest.skip("browser tests run on SQLite; the page tests cover PostgreSQL")
+    world, tasks = supervised
+    tasks[0].update(state="restarting", restarts=2, last_error="RuntimeError: disk full",
+                    last_error_at=1_795_000_100.0)  # fmt: skip
+    with served(world.app) as base, chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"{base}/signin")
+        page.fill("input[name=username]", "admin")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url(f"{base}/mentions")
+        for locale in ("en", "mk"):
+            if locale == "mk":
+                with page.expect_navigation():
+                    page.select_option("#locale-select", "mk")
+            page.goto(f"{base}/status")
+            screenshot(page, f"status-{locale}")
+            page.set_viewport_size(SIZES["phone"])
+            width = page.evaluate("document.documentElement.scrollWidth")
+            assert width <= SIZES["phone"]["width"], f"{locale}: {width} px wide"
+            restarting = page.locator('[data-task="worker"]').inner_text()
+            assert "RuntimeError: disk full" in restarting
+            page.set_viewport_size(SIZES["desktop"])
+        assert "се рестартира" in page.content()

@@ -121,6 +121,7 @@ def demo_cmd(
             duration=duration,
             live=True,
             extra=replay(interval),
+            extra_name="demo",
             enricher=enricher,
         )
     )

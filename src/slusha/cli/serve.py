@@ -79,6 +79,7 @@ async def serve_async(
     duration: float | None,
     live: bool,
     extra: Any = None,
+    extra_name: str = "extra",
     enricher: Any = None,
 ) -> None:
     """Run the roles of this process until a signal (or ``duration`` seconds), then drain.
@@ -160,7 +161,7 @@ async def serve_async(
         start(intake, "live", lambda: run_event_listener(runtime, stop, durable="cli-live",
                                                          handle=show), stop)  # fmt: skip
     if extra is not None:
-        start(intake, "extra", lambda: extra(runtime, stop), stop)
+        start(intake, extra_name, lambda: extra(runtime, stop), stop)
     metrics = runtime.metrics
     start(processing, "metrics", lambda: sample_forever(runtime, metrics, drained), drained)
     if role != "all" and role != "web" and settings.ops_port is not None:
