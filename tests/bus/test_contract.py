@@ -180,3 +180,10 @@ async def test_a_confirmed_publish_nobody_handles_times_out_with_a_clear_error()
         await bus.publish_confirmed("posts.raw", [({"v": 1}, "x:1")], timeout_seconds=0.2)
     assert info.value.code == "bus_busy" and "Send them again later" in str(info.value)
     assert bus.pending("posts.raw") == 1  # still queued: it is stored if a worker comes
+
+
+async def test_a_confirmed_publish_without_any_consumer_fails_at_once() -> None:
+    bus = MemoryBus()  # e.g. 'slusha serve --role web' on the memory bus: no worker anywhere
+    with pytest.raises(TransientError) as info:
+        await bus.publish_confirmed("posts.raw", [({"v": 1}, "x:1")], timeout_seconds=60)
+    assert info.value.code == "bus_no_consumer"

@@ -70,6 +70,14 @@ class MemoryBus(Bus):
         if not items:
             return
         consumers = self._queues.get(subject)
+        if not consumers:
+            # Nothing in this process will ever take them (a web-only process on the memory
+            # bus): say so now rather than after the timeout.
+            raise TransientError(
+                "no pipeline runs in this process to store the posts (the in-process bus "
+                "reaches no other process)",
+                code="bus_no_consumer",
+            )
         confirmation = _Confirmation(remaining=len(items) * max(1, len(consumers or ())))
         await self._enqueue(subject, items, confirmation)
         try:

@@ -218,6 +218,12 @@ def serve_cmd(
     console(stderr=True).print(
         f"slusha serving: database {settings.database_url}, bus {settings.bus_url} (Ctrl-C stops)"
     )
+    if role == "web" and settings.bus_url.startswith("memory:"):
+        console(stderr=True).print(
+            "[yellow]note:[/] with SLUSHA_BUS_URL=memory:// no pipeline runs beside this web "
+            "app, so POST /api/v1/ingest answers 503 (nothing would store the posts); use "
+            "nats://HOST:4222 with 'slusha worker' processes, or 'slusha serve' for all roles"
+        )
     asyncio.run(serve_async(settings, role=role, duration=duration, live=live))
 
 
