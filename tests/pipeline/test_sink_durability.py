@@ -138,3 +138,27 @@ async def test_a_lone_surrogate_in_a_feed_is_repaired_and_polling_goes_on(
     assert not polling.done()  # the scheduler still runs
     stop.set()
     await asyncio.gather(working, polling)
+
+
+async def test_a_poll_stopped_midway_leaves_its_source_due_at_once(
+    db: Database, settings: Settings, registry: Registry, clock: FrozenClock, http: HttpClient,
+    origin: Origin,
+) -> None:  # fmt: skip
+    origin.route("/feed.json", Reply(body=json_feed(3), headers=FEED_TYPE, delay_seconds=5))
+    bus = MemoryBus()
+    scheduler, _worker, source_id = await _setup(db, settings, registry, clock, http, origin, bus)
+    polling = asyncio.create_task(scheduler.run_once())
+    for _ in range(100):
+        await asyncio.sleep(0.05)
+        if origin.hits("/feed.json"):
+            break
+    with db.read() as tx:
+        claimed = tx.session.get(Source, source_id)
+        assert claimed is not None and claimed.next_check_at > clock.now()  # claimed
+    polling.cancel()  # a shutdown that ran out of time
+    with pytest.raises(asyncio.CancelledError):
+        await polling
+    with db.read() as tx:
+        released = tx.session.get(Source, source_id)
+        assert released is not None and released.next_check_at == clock.now()
+        assert released.cursor is None

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from slusha.clock import Clock
 from slusha.config import Settings
 from slusha.errors import PermanentError, SlushaError, TransientError
+from slusha.pipeline.ingest import CONFIRM_TIMEOUT_SECONDS
 from slusha.plugins.api import FetchResult
 from slusha.plugins.net import HttpClient
 from slusha.plugins.registry import Registry
@@ -34,7 +35,11 @@ from slusha.store.posts import mark_deleted
 
 MAX_DELAY_SECONDS = 24 * 3600.0
 MIN_DELAY_SECONDS = 10.0
-LEASE_SECONDS = 600.0
+LEASE_SECONDS = 600.0  # streams: kept off the poll schedule while a task supervises them
+# A poll's claim on a source lasts as long as a poll can (the fetch's timeout, then the wait
+# until the pipeline stored the posts) and a little more: a process killed mid-poll leaves the
+# source due again that soon, and it is fetched again from its saved cursor.
+POLL_CLAIM_MARGIN_SECONDS = 30.0
 STREAM_BACKOFF_MAX_SECONDS = 300.0
 log = logging.getLogger("slusha.scheduler")
 
@@ -123,6 +128,9 @@ class Scheduler:
         # without one (tests, one-off checks) they are written here directly.
         self.deletions = deletions
         self.concurrency = concurrency or settings.fetch_concurrency
+        self.claim_seconds = (
+            settings.http_timeout_seconds + CONFIRM_TIMEOUT_SECONDS + POLL_CLAIM_MARGIN_SECONDS
+        )
         self.rng = rng or random.Random()
         self._streams: dict[int, asyncio.Task[None]] = {}
         self._plugin_cache: dict[str, object] = {}
@@ -145,7 +153,7 @@ class Scheduler:
         sources: list[LoadedSource] = []
         with self.db.transaction() as tx:
             claimed = store_sources.claim_due_sources(
-                tx.session, now=now, limit=limit, lease_seconds=LEASE_SECONDS,
+                tx.session, now=now, limit=limit, lease_seconds=self.claim_seconds,
                 kinds=self._poll_kinds(),
             )  # fmt: skip
             for row in claimed:
@@ -174,6 +182,19 @@ class Scheduler:
 
     async def poll(self, source: LoadedSource) -> SourceOutcome:
         """Fetch one source once; sink the posts, then persist cursor, deletions and health."""
+        try:
+            return await self._poll(source)
+        except asyncio.CancelledError:
+            # Stopped mid-poll (a shutdown that ran out of time): nothing was saved, so the
+            # source is due again at once for whoever runs next, rather than after the claim.
+            with contextlib.suppress(Exception):
+                with self.db.transaction() as tx:
+                    store_sources.release_claim(
+                        tx.session, source_id=source.id, now=self.clock.now()
+                    )
+            raise
+
+    async def _poll(self, source: LoadedSource) -> SourceOutcome:
         ctx = plugin_context(self.settings, http=self.http, clock=self.clock,
                              source_name=source.name, cache=self._plugin_cache)  # fmt: skip
         try:

@@ -102,6 +102,13 @@ def claim_due_sources(
     return due
 
 
+def release_claim(session: Session, *, source_id: int, now: datetime) -> None:
+    """Make a claimed source due now (its poll was stopped before it finished)."""
+    source = session.get(Source, source_id)
+    if source is not None:
+        source.next_check_at = now
+
+
 def next_due_at(session: Session) -> datetime | None:
     """When the next enabled source is due (None when there is none)."""
     stmt = (
