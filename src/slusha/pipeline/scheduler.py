@@ -187,11 +187,8 @@ class Scheduler:
         except asyncio.CancelledError:
             # Stopped mid-poll (a shutdown that ran out of time): nothing was saved, so the
             # source is due again at once for whoever runs next, rather than after the claim.
-            with contextlib.suppress(Exception):
-                with self.db.transaction() as tx:
-                    store_sources.release_claim(
-                        tx.session, source_id=source.id, now=self.clock.now()
-                    )
+            with contextlib.suppress(Exception), self.db.transaction() as tx:
+                store_sources.release_claim(tx.session, source_id=source.id, now=self.clock.now())
             raise
 
     async def _poll(self, source: LoadedSource) -> SourceOutcome:
