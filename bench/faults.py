@@ -106,6 +106,11 @@ def embedded_sigterm(work: Path, per_sender: int) -> Row:
                 "seconds: SIGTERM until exit", lost)  # fmt: skip
 
 
+def _item(external_id: str) -> str:
+    """``item-7`` of an RSS post id (the guid, resolved against the feed's URL)."""
+    return external_id.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
 def embedded_feed_kill(work: Path, items: int) -> Row:
     """A feed of ``items`` fetched, the process killed before it stored them, restarted."""
     feed = "".join(
@@ -134,11 +139,11 @@ def embedded_feed_kill(work: Path, items: int) -> Row:
         slusha.start()
         want = {f"item-{i}" for i in range(items)}
         while time.monotonic() - started < 300:  # the killed poll's claim runs out first
-            if len({i.rsplit("#", 1)[-1] for i in slusha.stored_ids()} & want) == items:
+            if len({_item(i) for i in slusha.stored_ids()} & want) == items:
                 break
             time.sleep(0.2)
         seconds = time.monotonic() - started
-        stored = len({i.rsplit("#", 1)[-1] for i in slusha.stored_ids()} & want)
+        stored = len({_item(i) for i in slusha.stored_ids()} & want)
         mentions, posts = slusha.mention_count()
         slusha.terminate()
     saved = "yes" if cursor else "no"
