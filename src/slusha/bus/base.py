@@ -113,6 +113,11 @@ class Bus(abc.ABC):
         """Messages a consumer has not acknowledged yet (None when it does not exist)."""
         return None
 
+    async def ack_all(self, messages: Sequence[Message]) -> None:
+        """Acknowledge a batch (the memory bus does it without a round through the loop each)."""
+        for message in messages:
+            await message.ack()
+
     def unfinished(self, subject: str) -> int:
         """Messages of ``subject`` this process still holds (0 where the bus keeps them)."""
         return 0

@@ -158,6 +158,19 @@ class MemoryBus(Bus):
         if confirmation is not None:
             confirmation.ack()
 
+    async def ack_all(self, messages: Sequence[Message]) -> None:
+        # One pass without an await per message: the worker acknowledges thousands at a time.
+        for message in messages:
+            ack = message._ack
+            if isinstance(ack, partial) and ack.func == self._ack:
+                subject, confirmation = ack.args
+                self._in_flight[subject] -= 1
+                if confirmation is not None:
+                    confirmation.ack()
+                message._ack = None  # acknowledged: a second ack does nothing
+            else:
+                await message.ack()
+
     async def _nak(
         self, queue: asyncio.Queue[_Item], subject: str, item: _Item, delay_seconds: float
     ) -> None:

@@ -182,7 +182,9 @@ def clamp_future(post: Post, *, now: datetime, limits: PostLimits = DEFAULT_LIMI
     A wrong clock or a forged date would otherwise keep the post at the top of every stream
     and inbox for ever.
     """
-    if post.created_at - now <= timedelta(seconds=limits.future_tolerance_seconds):
+    if post.created_at <= now or post.created_at - now <= timedelta(
+        seconds=limits.future_tolerance_seconds
+    ):
         return post
     note = dict(post.extra.get("slusha") or {})
     note["created_at_given"] = post.created_at.isoformat()

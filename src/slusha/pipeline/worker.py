@@ -91,8 +91,7 @@ class Worker:
             return len(messages)
         if bad or summary.rejections:
             await asyncio.to_thread(self._dead_letter_rejections, messages, summary, bad)
-        for message in messages:
-            await message.ack()
+        await self.bus.ack_all(messages)
         self.totals.add(summary)
         if self.metrics is not None:
             self.metrics.record_batch(summary, time.perf_counter() - started)
