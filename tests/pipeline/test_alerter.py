@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select
 from tests.support.alerting import Stack, alert_settings, start_stack
-from tests.support.builders import organisation, post
+from tests.support.builders import post
 from tests.support.enricher import shared_enricher
 from tests.support.net_fixtures import origin
 from tests.support.origin import Origin, Reply
@@ -28,14 +26,6 @@ from slusha.store.schema import AlertDelivery, AlertRecord, AlertRuleRecord, Eve
 
 __all__ = ["origin"]
 HOOK = "/hooks/slusha"
-
-
-@pytest.fixture
-async def stack(db: Database, clock: FrozenClock) -> AsyncIterator[Stack]:
-    organisation(db, clock=clock)
-    running = await start_stack(db, clock, alert_settings(db))
-    yield running
-    await running.close()
 
 
 def _rule(stack: Stack, channels: list[str], **values: Any) -> tuple[int, list[str]]:

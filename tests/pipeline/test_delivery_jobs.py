@@ -8,19 +8,15 @@ memory, cancelled five seconds after a stop; a deploy during back-off lost the a
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
-import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.support.alerting import FAST, Stack, alert_settings, start_stack
-from tests.support.builders import organisation, post
-from tests.support.net_fixtures import make_client, origin
+from tests.support.alerting import Stack, start_alerter
+from tests.support.builders import post
+from tests.support.net_fixtures import origin
 from tests.support.origin import Origin, Reply
 from tests.web.support import sign_in
 
-from slusha.clock import FrozenClock
-from slusha.pipeline.alerter import Alerter
 from slusha.services.alert_specs import RuleSpec
 from slusha.services.alerts import create_rule
 from slusha.services.deliveries import send_again
@@ -31,14 +27,6 @@ from slusha.web.app import create_app
 
 __all__ = ["origin"]
 HOOK = "/hooks/slusha"
-
-
-@pytest.fixture
-async def stack(db: Database, clock: FrozenClock) -> AsyncIterator[Stack]:
-    organisation(db, clock=clock)
-    running = await start_stack(db, clock, alert_settings(db))
-    yield running
-    await running.close()
 
 
 def _rule(stack: Stack, url: str) -> None:
@@ -58,16 +46,6 @@ def _delivery_ids(origin: Origin) -> list[str]:
         next(v for k, v in hit.headers.items() if k.lower() == "x-slusha-delivery")
         for hit in origin.hits(HOOK)
     ]
-
-
-async def _fresh_alerter(stack: Stack) -> Alerter:
-    alerter = Alerter(
-        db=stack.db, bus=stack.bus, settings=stack.alerter.settings, clock=stack.clock,
-        http=make_client(read_timeout_seconds=1.0, total_timeout_seconds=1.5), policy=FAST,
-        refresh_seconds=0,
-    )  # fmt: skip
-    await alerter.start()
-    return alerter
 
 
 async def test_a_delivery_is_a_job_with_one_id_on_every_attempt(
@@ -92,7 +70,7 @@ async def test_a_delivery_cut_off_by_a_restart_is_resumed(stack: Stack, origin: 
     await stack.alerter.close(grace_seconds=0)  # the process stops mid-delivery
     [job] = _jobs(stack.db)
     assert job.status == "pending"
-    successor = await _fresh_alerter(stack)
+    successor = await start_alerter(stack.db, stack.bus, stack.clock, stack.alerter.settings)
     try:
         assert await successor.resume() == 0  # still claimed by the stopped alerter
         stack.clock.advance(91)  # the claim runs out

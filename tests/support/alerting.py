@@ -76,6 +76,12 @@ async def start_stack(db: Database, clock: FrozenClock, settings: Settings) -> S
     )
     worker = Worker(pipeline=pipeline, bus=bus, db=db, clock=clock, batch_size=500)
     await worker.start()
+    alerter = await start_alerter(db, bus, clock, settings)
+    return Stack(db, bus, worker, alerter, clock)
+
+
+async def start_alerter(db: Database, bus: Bus, clock: FrozenClock, settings: Settings) -> Alerter:
+    """An alerter with fast retries and short timeouts, its rules loaded (one more process)."""
     alerter = Alerter(
         db=db,
         bus=bus,
@@ -86,4 +92,4 @@ async def start_stack(db: Database, clock: FrozenClock, settings: Settings) -> S
         refresh_seconds=0,
     )
     await alerter.start()
-    return Stack(db, bus, worker, alerter, clock)
+    return alerter
