@@ -83,10 +83,10 @@ def _setup(env: dict[str, str], rules: int, receiver_port: int, token: str) -> N
     from slusha.clock import SystemClock
     from slusha.config import load_settings
     from slusha.pipeline.runtime import open_database
-    from slusha.plugins.registry import build_registry
+    from slusha.plugins.host import PluginHost
     from slusha.services.alert_specs import RuleSpec
     from slusha.services.alerts import create_rule
-    from slusha.services.sources import add_source, build_http_client
+    from slusha.services.sources import add_source
     from slusha.services.teams import create_team
     from slusha.services.topics import create_topic
 
@@ -96,6 +96,7 @@ def _setup(env: dict[str, str], rules: int, receiver_port: int, token: str) -> N
     settings = load_settings(environ={}, **values)
     clock = SystemClock()
     db = open_database(settings)
+    host = PluginHost(settings=settings, clock=clock)
     teams = max(1, rules // 10)
     for t in range(teams):
         create_team(db, name=f"Team {t}", clock=clock)
@@ -113,17 +114,15 @@ def _setup(env: dict[str, str], rules: int, receiver_port: int, token: str) -> N
             ),
             settings=settings,
             clock=clock,
+            registry=host.registry,
         )
 
     async def source() -> None:
-        http = build_http_client(settings)
-        try:
+        async with host:
             await add_source(
-                db, registry=build_registry(), settings=settings, clock=clock, http=http,
-                kind="webhook", name="bench", config={}, secrets={"api_token": token},
+                db, host=host, kind="webhook", name="bench", config={},
+                secrets={"api_token": token},
             )  # fmt: skip
-        finally:
-            await http.aclose()
 
     asyncio.run(source())
     db.dispose()

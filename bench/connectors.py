@@ -143,6 +143,7 @@ async def _cycle(feeds: int, concurrency: int, port: int) -> dict[str, float]:
     from slusha.config import load_settings
     from slusha.pipeline.scheduler import Scheduler
     from slusha.plugins.addresses import AddressPolicy
+    from slusha.plugins.host import PluginHost
     from slusha.plugins.net import HttpClient, NetLimits
     from slusha.plugins.registry import build_registry
     from slusha.plugins.transport import static_resolver
@@ -173,14 +174,13 @@ async def _cycle(feeds: int, concurrency: int, port: int) -> dict[str, float]:
             nonlocal received
             received += len(posts)
 
-        scheduler = Scheduler(
-            db=db,
-            registry=build_registry(include_entry_points=False),
+        host = PluginHost(
             settings=settings,
             clock=FrozenClock(NOW),
+            registry=build_registry(include_entry_points=False),
             http=http,
-            sink=sink,
         )
+        scheduler = Scheduler(db=db, host=host, sink=sink)
         start = time.perf_counter()
         report = await scheduler.run_once()
         elapsed = time.perf_counter() - start

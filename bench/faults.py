@@ -10,8 +10,12 @@ answer send again (as real senders do), and then counts:
 
 Scenarios: the embedded default (``slusha serve``, SQLite, in-process bus) killed with
 ``kill -9`` and stopped with SIGTERM; a feed fetched and the process killed before it stored the
-posts; and, when PostgreSQL and NATS are reachable, the scaled-out roles (``serve --role web``
-and two ``slusha worker`` processes) with a worker killed, and with NATS itself restarted.
+posts; SQLite's file unable to grow (a full disk, by a file-size limit), then space freed; a
+reply's sender killed while the network held the reply (the loopback Mastodon server counts
+what it published); and, when PostgreSQL and NATS are reachable, the scaled-out roles
+(``serve --role web``, two ``slusha worker``, ``slusha connectors``) with a worker, the web role
+and the connectors role killed, and with NATS and PostgreSQL (a server of the suite's own)
+restarted.
 
 Run: ``python bench/faults.py [--posts-per-sender N]``. It prints a table; there is no speed
 target, so the ratio column is lost posts against the target of 0.
@@ -32,9 +36,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
+import httpx  # noqa: E402
+from tests.support.mastodon_server import MastodonServer  # noqa: E402
 from tests.support.nats import NATS_SERVER, OwnNats  # noqa: E402
 from tests.support.origin import Reply, serve_origin  # noqa: E402
-from tests.support.processes import Senders, SlushaProcess  # noqa: E402
+from tests.support.postgres import OwnPostgres  # noqa: E402
+from tests.support.processes import Senders, SlushaProcess, push  # noqa: E402
 
 POSTGRES = os.environ.get(
     "SLUSHA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -113,16 +120,9 @@ def _item(external_id: str) -> str:
 
 def embedded_feed_kill(work: Path, items: int) -> Row:
     """A feed of ``items`` fetched, the process killed before it stored them, restarted."""
-    feed = "".join(
-        f"<item><guid>item-{i}</guid><title>acme {i}</title><description>acme news {i}"
-        "</description><pubDate>Thu, 26 Nov 2026 10:00:00 +0000</pubDate></item>"
-        for i in range(items)
-    )
-    head = '<?xml version="1.0"?><rss version="2.0"><channel><title>Acme</title>'
-    body = f"{head}{feed}</channel></rss>"
     with serve_origin() as origin:
         origin.route(
-            "/feed.xml", Reply(body=body.encode(), headers={"Content-Type": "application/rss+xml"})
+            "/feed.xml", Reply(body=_feed(items), headers={"Content-Type": "application/rss+xml"})
         )
         slusha = SlushaProcess(work, allow_private_networks="true")
         slusha.organisation()
@@ -153,20 +153,36 @@ def embedded_feed_kill(work: Path, items: int) -> Row:
                mentions - posts, seconds, note)  # fmt: skip
 
 
-def _postgres_database() -> str | None:
+def _postgres_database(server: str = POSTGRES) -> str | None:
     try:
         import psycopg
 
         name = "slusha_faults_" + uuid.uuid4().hex[:8]
-        with psycopg.connect(POSTGRES, autocommit=True, connect_timeout=3) as conn:
+        with psycopg.connect(server, autocommit=True, connect_timeout=3) as conn:
             conn.execute(f"CREATE DATABASE {name}")  # type: ignore[arg-type]
-        return POSTGRES.rsplit("/", 1)[0] + "/" + name
+        return server.rsplit("/", 1)[0] + "/" + name
     except Exception:
         return None
 
 
+CLUSTER_FAULTS = {
+    "worker": "cluster: kill -9 one of two workers, restart",
+    "web": "cluster: kill -9 the web role, restart",
+    "nats": "cluster: NATS restarted mid-stream",
+    "postgres": "cluster: PostgreSQL restarted mid-stream",
+}
+
+
 def cluster(work: Path, per_sender: int, fault: str) -> Row | None:
-    database = _postgres_database()
+    """Web, two workers and an alerter as separate processes on PostgreSQL and NATS."""
+    own_pg = None
+    if fault == "postgres":
+        try:
+            own_pg = OwnPostgres()
+            own_pg.start()
+        except RuntimeError:
+            return None
+    database = _postgres_database(own_pg.url if own_pg else POSTGRES)
     if database is None or not Path(NATS_SERVER).exists():
         return None
     nats = OwnNats(work / "jetstream")
@@ -184,6 +200,13 @@ def cluster(work: Path, per_sender: int, fault: str) -> Row | None:
             workers[0].wait()
             time.sleep(2)
             workers[0] = slusha.spawn(["worker"])
+        elif fault == "web":
+            slusha.kill()
+            senders.join()
+            slusha.start(("serve", "--role", "web"))
+        elif fault == "postgres":
+            assert own_pg is not None
+            own_pg.restart(down_seconds=3)
         else:
             nats.stop()
             time.sleep(3)
@@ -192,9 +215,8 @@ def cluster(work: Path, per_sender: int, fault: str) -> Row | None:
         senders.resend(slusha.url)
         _settle(slusha, senders.sent())
         seconds = time.monotonic() - started
-        name = ("cluster: kill -9 one of two workers, restart" if fault == "worker"
-                else "cluster: NATS restarted mid-stream")  # fmt: skip
-        row = _row(name, slusha, senders, seconds, "seconds: fault until all stored")
+        row = _row(CLUSTER_FAULTS[fault], slusha, senders, seconds,
+                   "seconds: fault until all stored")  # fmt: skip
         for worker in workers:
             worker.terminate()
             worker.wait(timeout=30)
@@ -202,6 +224,138 @@ def cluster(work: Path, per_sender: int, fault: str) -> Row | None:
         return row
     finally:
         nats.stop()
+        if own_pg is not None:
+            own_pg.remove()
+
+
+def cluster_connectors_kill(work: Path, items: int) -> Row | None:
+    """``slusha connectors`` killed right after it fetched a feed, then started again."""
+    database = _postgres_database()
+    if database is None or not Path(NATS_SERVER).exists():
+        return None
+    nats = OwnNats(work / "jetstream")
+    nats.start()
+    slusha = SlushaProcess(work, database_url=database, bus_url=f"nats://127.0.0.1:{nats.port}",
+                           allow_private_networks="true")  # fmt: skip
+    try:
+        with serve_origin() as origin:
+            origin.route(
+                "/feed.xml",
+                Reply(body=_feed(items), headers={"Content-Type": "application/rss+xml"}),
+            )
+            slusha.organisation()
+            slusha.cli("sources", "add", "rss", "--name", "Acme feed", "--url",
+                       origin.url("/feed.xml"))  # fmt: skip
+            workers = [slusha.spawn(["worker"]) for _ in range(2)]
+            connectors = slusha.spawn(["connectors"])
+            deadline = time.monotonic() + 60
+            while not origin.hits("/feed.xml") and time.monotonic() < deadline:
+                time.sleep(0.005)
+            connectors.kill()
+            connectors.wait()
+            started = time.monotonic()
+            connectors = slusha.spawn(["connectors"])
+            want = {f"item-{i}" for i in range(items)}
+            while time.monotonic() - started < 300:
+                if len({_item(i) for i in slusha.stored_ids()} & want) == items:
+                    break
+                time.sleep(0.2)
+            seconds = time.monotonic() - started
+            stored = len({_item(i) for i in slusha.stored_ids()} & want)
+            mentions, posts = slusha.mention_count()
+            for process in (*workers, connectors):
+                process.terminate()
+                process.wait(timeout=30)
+        return Row(
+            "cluster: kill -9 the connectors role after a fetch, restart",
+            items,
+            stored,
+            items - stored,
+            mentions - posts,
+            seconds,
+            "seconds: restart until all stored (the killed poll's claim runs out first)",
+        )
+    finally:
+        nats.stop()
+
+
+def embedded_disk_full(work: Path, per_sender: int) -> Row:
+    """SQLite's file may not grow (a full disk); then space is freed and Slusha restarted."""
+    slusha = SlushaProcess(work)
+    slusha.organisation()
+    room = 2 * 1024 * 1024
+    size = max(p.stat().st_size for p in work.glob("slusha.db*"))
+    slusha.start(file_size_limit=size + room)
+    senders = Senders(slusha.url, per_sender=per_sender).start()
+    senders.finish()  # each sender stops at its first refusal (503: not stored)
+    alive = slusha.process is not None and slusha.process.poll() is None
+    lost_while_full = len(senders.accepted - slusha.stored_ids())
+    slusha.terminate()
+    started = time.monotonic()
+    slusha.start()  # space freed
+    senders.resend(slusha.url)
+    _settle(slusha, senders.sent())
+    seconds = time.monotonic() - started
+    slusha.terminate()
+    refused = sum(len(items) for items in senders.unanswered)
+    note = (
+        f"refused with 503 while full: {refused}; serve still running when full: "
+        f"{'yes' if alive else 'no'}; seconds: restart until all stored"
+    )
+    return _row("embedded: SQLite disk full mid-stream, space freed, restart", slusha, senders,
+                seconds, note, lost_while_full)  # fmt: skip
+
+
+def embedded_reply_kill(work: Path) -> Row:
+    """A reply in flight when its sender is killed; the inbox role sends it again: once."""
+    with serve_origin() as origin:
+        network = MastodonServer(origin, slow_first=True, delay_seconds=20)
+        origin.route("/api/v1/statuses", network.handle, method="POST")
+        origin.route("/api/v1/timelines/tag/acme", Reply(body=b"[]"))
+        slusha = SlushaProcess(work, allow_private_networks="true")
+        slusha.organisation()
+        slusha.cli("users", "add", "ana", "--role", "responder", "--team", "Care")
+        slusha.cli("sources", "add", "mastodon", "--name", "acme on mastodon", "--set",
+                   f"instance_url={origin.url('')}", "--set", "timeline=hashtag", "--set",
+                   "hashtag=acme", "--secret", "access_token=" + "t" * 20)  # fmt: skip
+        slusha.start()
+        post = {"network": "mastodon", "id": "113", "text": "acme, my order never came",
+                "created_at": "2026-12-08T08:00:00Z", "author": {"handle": "maja"}, "extra": {"instance": "127.0.0.1", "local_id": "113"}}  # fmt: skip
+        with httpx.Client(timeout=60) as client:
+            push(client, slusha.url, [post])
+        (mention_id,) = (row[0] for row in slusha._query("SELECT id FROM mentions"))
+        reply = slusha.spawn(["inbox", "reply", str(mention_id), "--user", "ana", "--text",
+                              "Sorry Maja, we are on it."])  # fmt: skip
+        deadline = time.monotonic() + 60
+        while not origin.hits("/api/v1/statuses") and time.monotonic() < deadline:
+            time.sleep(0.01)
+        reply.kill()  # the network has the status; the sender never heard back
+        reply.wait()
+        started = time.monotonic()
+        while time.monotonic() - started < 180:
+            rows = slusha._query("SELECT status FROM replies")
+            if rows and rows[0][0] == "sent":
+                break
+            time.sleep(0.5)
+        seconds = time.monotonic() - started
+        status = slusha._query("SELECT status FROM replies")[0][0]
+        slusha.terminate()
+    published = len(network.created)
+    requests = len(origin.hits("/api/v1/statuses"))
+    return Row("embedded: kill -9 while a reply is in flight; resent by the inbox role", 1,
+               published, 0 if status == "sent" else 1, published - 1, seconds,
+               f"statuses published: {published} (target 1), requests: {requests}, reply "
+               f"{status}; seconds: kill until recorded as sent")  # fmt: skip
+
+
+def _feed(items: int) -> bytes:
+    feed = "".join(
+        f"<item><guid>item-{i}</guid><title>acme {i}</title><description>acme news {i}"
+        "</description><pubDate>Thu, 26 Nov 2026 10:00:00 +0000</pubDate></item>"
+        for i in range(items)
+    )
+    head = '<?xml version="1.0"?><rss version="2.0"><channel><title>Acme</title>'
+    return f"{head}{feed}</channel></rss>".encode()
 
 
 def main() -> None:
@@ -213,8 +367,13 @@ def main() -> None:
         lambda w: embedded_kill(w, per_sender),
         lambda w: embedded_sigterm(w, per_sender),
         lambda w: embedded_feed_kill(w, 2000),
+        lambda w: embedded_disk_full(w, per_sender),
+        lambda w: embedded_reply_kill(w),
         lambda w: cluster(w, per_sender, "worker"),
+        lambda w: cluster(w, per_sender, "web"),
+        lambda w: cluster_connectors_kill(w, 2000),
         lambda w: cluster(w, per_sender, "nats"),
+        lambda w: cluster(w, per_sender, "postgres"),
     ]
     rows = []
     for scenario in scenarios:

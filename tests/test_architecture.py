@@ -146,3 +146,105 @@ def test_tests_never_patch_our_own_code() -> None:
         ):
             offenders.append(str(path.relative_to(tests)))
     assert offenders == []
+
+
+def test_only_the_plugin_host_reaches_connectors_and_notifiers() -> None:
+    """Web, pipeline, services and the CLI run plugins through ``slusha.plugins.host``; the
+    registry finds the built-in packages by name, so no module imports them."""
+    owners = tuple(m for m in MODULES if m.startswith("slusha"))
+    allowed = ("slusha.connectors", "slusha.notifiers", "slusha.plugins.host")
+    assert _bad(owners, ("slusha.connectors", "slusha.notifiers"), allow=allowed) == []
+
+
+def _calls(name: str) -> list[str]:
+    found = []
+    for path in sorted(SRC.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == name:
+                found.append(_module_name(path))
+    return found
+
+
+def test_the_registry_and_the_outbound_client_are_built_by_the_host_alone() -> None:
+    assert set(_calls("build_registry")) <= {"slusha.plugins.host"}
+    assert set(_calls("HttpClient")) <= {"slusha.plugins.host"}
+
+
+def _runtime_graph() -> dict[str, set[str]]:
+    """Each module's imports of other Slusha modules, lazy ones included, type-only ones not."""
+
+    def resolve(name: str) -> str | None:
+        while name and name not in MODULES:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for path in sorted(SRC.rglob("*.py")):
+        module = _module_name(path)
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        typing_only = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test)
+            for inner in ast.walk(node)
+        }
+        deps: set[str] = set()
+        for node in ast.walk(tree):
+            if id(node) in typing_only:
+                continue
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+                names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            else:
+                continue
+            for name in names:
+                target = resolve(name) if name.startswith("slusha") else None
+                if target and target not in (module, "slusha"):
+                    deps.add(target)
+        graph[module] = deps
+    return graph
+
+
+def test_no_import_circles() -> None:
+    """Modules form layers: no module reaches itself through its imports (Tarjan's SCCs)."""
+    graph = _runtime_graph()
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    circles: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for dep in graph.get(node, ()):
+            if dep not in index:
+                visit(dep)
+                low[node] = min(low[node], low[dep])
+            elif dep in on_stack:
+                low[node] = min(low[node], index[dep])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                top = stack.pop()
+                on_stack.discard(top)
+                component.append(top)
+                if top == node:
+                    break
+            if len(component) > 1:
+                circles.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    assert circles == []
+
+
+def test_the_circle_check_sees_a_circle() -> None:
+    """The check above can fail: a package importing its own submodule is seen as an edge."""
+    graph = _runtime_graph()
+    assert "slusha.bus.base" in graph["slusha.bus.factory"]
+    assert "slusha.plugins.registry" in graph["slusha.plugins.host"]

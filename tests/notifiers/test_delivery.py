@@ -7,10 +7,10 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel
 
-from slusha.notifiers.delivery import RetryPolicy, classify_failure, deliver
 from slusha.notifiers.slack import SlackNotifier
 from slusha.notifiers.webhook import WebhookNotifier
 from slusha.plugins.api import Notifier, PluginContext
+from slusha.plugins.delivery import RetryPolicy, classify_failure, deliver
 from tests.notifiers.samples import firing_alert
 from tests.support.origin import Origin, Reply
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from slusha.notifiers.delivery import RetryPolicy, deliver
 from slusha.notifiers.email import EmailNotifier, InlineImage, SmtpSettings
 from slusha.plugins.api import PluginContext
+from slusha.plugins.delivery import RetryPolicy, deliver
 from tests.notifiers.conftest import free_port
 from tests.notifiers.samples import firing_alert, resolved_alert
 from tests.notifiers.smtp_sink import PASSWORD, USER, smtp_server

@@ -8,12 +8,12 @@ import json
 from datetime import timedelta
 
 from slusha.clock import FrozenClock
-from slusha.notifiers.delivery import RetryPolicy, deliver
 from slusha.notifiers.mattermost import MattermostNotifier
 from slusha.notifiers.slack import SlackNotifier
 from slusha.notifiers.teams import TeamsNotifier
 from slusha.notifiers.webhook import WebhookNotifier, verify_signature
 from slusha.plugins.api import PluginContext
+from slusha.plugins.delivery import RetryPolicy, deliver
 from tests.notifiers.samples import firing_alert, resolved_alert
 from tests.support.origin import Origin, Reply, Request
 

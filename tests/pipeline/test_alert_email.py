@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from tests.notifiers.conftest import free_port
 from tests.notifiers.smtp_sink import smtp_server
-from tests.support.alerting import alert_settings, start_stack
+from tests.support.alerting import alert_settings, plugin_registry, start_stack
 from tests.support.builders import organisation, post
 
 from slusha.clock import FrozenClock
@@ -36,7 +36,7 @@ async def test_an_alert_email_has_its_charts_inline(db: Database, clock: FrozenC
     try:
         spec = RuleSpec(team="Customer care", kind="match", topics=["Acme"],
                         channels=["email:care@example.org"])  # fmt: skip
-        create_rule(db, spec=spec, settings=settings, clock=clock)
+        create_rule(db, spec=spec, settings=settings, clock=clock, registry=plugin_registry())
         await stack.alerter.refresh(force=True)
         with smtp_server(port) as sink:
             await stack.ingest([post("1", "acme broke my phone", author={"handle": "ana"})])

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
-from tests.support.alerting import Stack, alert_settings, start_stack
+from tests.support.alerting import Stack, alert_settings, plugin_registry, start_stack
 from tests.support.builders import post
 from tests.support.enricher import shared_enricher
 from tests.support.net_fixtures import origin
@@ -33,7 +33,8 @@ def _rule(stack: Stack, channels: list[str], **values: Any) -> tuple[int, list[s
     values.setdefault("kind", "match")
     values.setdefault("topics", ["Acme"])
     spec = RuleSpec(channels=channels, **values)
-    created = create_rule(stack.db, spec=spec, settings=stack.alerter.settings, clock=stack.clock)
+    created = create_rule(stack.db, spec=spec, settings=stack.alerter.settings,
+                          clock=stack.clock, registry=plugin_registry())  # fmt: skip
     return created.rule.id, [secret for _target, secret in created.secrets]
 
 

@@ -23,6 +23,7 @@ from slusha.pipeline.scheduler import Scheduler
 from slusha.pipeline.topics import TopicIndex
 from slusha.pipeline.worker import Worker
 from slusha.plugins.api import FetchResult
+from slusha.plugins.host import PluginHost
 from slusha.plugins.net import HttpClient
 from slusha.plugins.registry import Registry
 from slusha.services import sources as services
@@ -102,15 +103,22 @@ async def test_the_scheduler_sends_deletions_behind_the_posts(
                     deleted_ids=["10"]),
     ])  # fmt: skip
     await services.add_source(
-        db, registry=registry, settings=settings, clock=clock, http=http, kind="scripted",
-        name="gone", config={"script": "gone"},
-    )  # fmt: skip
+        db,
+        host=PluginHost(settings=settings, clock=clock, registry=registry, http=http),
+        kind="scripted",
+        name="gone",
+        config={"script": "gone"},
+    )
     worker = _worker(db, bus, clock)
     await worker.start()
     stop = asyncio.Event()
     working = asyncio.create_task(worker.run(stop))
-    scheduler = Scheduler(db=db, registry=registry, settings=settings, clock=clock, http=http,
-                          sink=source_sink(bus), deletions=deletion_sink(bus))  # fmt: skip
+    scheduler = Scheduler(
+        db=db,
+        host=PluginHost(settings=settings, clock=clock, registry=registry, http=http),
+        sink=source_sink(bus),
+        deletions=deletion_sink(bus),
+    )
     report = await scheduler.run_once()
     assert report.ok == 1, report.outcomes
     stop.set()

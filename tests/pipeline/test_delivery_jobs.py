@@ -11,7 +11,7 @@ import asyncio
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from tests.support.alerting import Stack, start_alerter
+from tests.support.alerting import Stack, plugin_registry, start_alerter
 from tests.support.builders import post
 from tests.support.net_fixtures import origin
 from tests.support.origin import Origin, Reply
@@ -33,7 +33,8 @@ def _rule(stack: Stack, url: str) -> None:
     spec = RuleSpec(
         team="Customer care", kind="match", topics=["Acme"], channels=[f"webhook:{url}"]
     )
-    create_rule(stack.db, spec=spec, settings=stack.alerter.settings, clock=stack.clock)
+    create_rule(stack.db, spec=spec, settings=stack.alerter.settings, clock=stack.clock,
+                registry=plugin_registry())  # fmt: skip
 
 
 def _jobs(db: Database) -> list[DeliveryJob]:
@@ -78,7 +79,7 @@ async def test_a_delivery_cut_off_by_a_restart_is_resumed(stack: Stack, origin: 
         await successor.drain()
     finally:
         await successor.close()
-        await successor.ctx.http.aclose()
+        await successor.host.http.aclose()
     [job] = _jobs(stack.db)
     assert job.status == "sent"
     assert _delivery_ids(origin) == ["1:mastodon:1"] * 2  # cut off, then resumed: same id

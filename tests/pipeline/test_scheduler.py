@@ -18,6 +18,7 @@ from slusha.domain.post import Post
 from slusha.errors import PermanentError, TransientError
 from slusha.pipeline.scheduler import Scheduler, next_delay_seconds
 from slusha.plugins.api import FetchResult, StreamBatch
+from slusha.plugins.host import PluginHost
 from slusha.plugins.net import HttpClient
 from slusha.plugins.registry import Registry
 from slusha.services import sources as services
@@ -67,15 +68,14 @@ class World:
     def __init__(self, db: Database, settings: Settings, registry: Registry, http: HttpClient):
         self.db, self.settings, self.registry, self.http = db, settings, registry, http
         self.clock = FrozenClock(START)
+        self.host = PluginHost(settings=settings, clock=self.clock, registry=registry, http=http)
         self.sink = Collector()
-        self.scheduler = Scheduler(db=db, registry=registry, settings=settings, clock=self.clock,
-                                   http=http, sink=self.sink)  # fmt: skip
+        self.scheduler = Scheduler(db=db, host=self.host, sink=self.sink)
 
     async def add(self, kind: str, name: str, **config: Any) -> int:
         source = await services.add_source(
-            self.db, registry=self.registry, settings=self.settings, clock=self.clock,
-            http=self.http, kind=kind, name=name, config=config,
-        )  # fmt: skip
+            self.db, host=self.host, kind=kind, name=name, config=config
+        )
         return source.id
 
     def row(self, source_id: int) -> Source:
@@ -234,9 +234,8 @@ async def test_backfill_is_bounded_by_the_setting(world: World, settings: Settin
     await world.add("scripted", "searchable", script="none")
     await world.add("rss", "blog", url="http://127.0.0.1:9/feed")  # cannot search: skipped
     report = await services.backfill_topic(
-        world.db, registry=world.registry, settings=settings, clock=world.clock,
-        http=world.http, terms=["acme"], sink=world.sink,
-    )  # fmt: skip
+        world.db, host=world.host, terms=["acme"], sink=world.sink
+    )
     assert report.posts_by_source == {"searchable": 3}
     assert len(world.sink.ids()) == 3
 
@@ -270,14 +269,8 @@ async def test_a_new_topic_backfills_its_history_from_sources_that_search(
         events = [(e.kind, e.payload) for e in unpublished_events(tx.session)]
     assert events[-1][0] == "topic.created"
     event = {"v": 1, "kind": events[-1][0], "payload": events[-1][1]}
-    report = await backfill_for_event(
-        event, db=world.db, registry=world.registry, settings=settings, clock=world.clock,
-        http=world.http, sink=world.sink,
-    )  # fmt: skip
+    report = await backfill_for_event(event, db=world.db, host=world.host, sink=world.sink)
     assert report is not None and report.posts_by_source == {"searchable": 5}
     assert len(world.sink.ids()) == 5
     other = {"v": 1, "kind": "mention.created", "payload": {}}
-    assert await backfill_for_event(
-        other, db=world.db, registry=world.registry, settings=settings, clock=world.clock,
-        http=world.http, sink=world.sink,
-    ) is None  # fmt: skip
+    assert await backfill_for_event(other, db=world.db, host=world.host, sink=world.sink) is None

@@ -25,6 +25,7 @@ from slusha.pipeline.runner import Pipeline
 from slusha.pipeline.scheduler import Scheduler
 from slusha.pipeline.topics import TopicIndex
 from slusha.pipeline.worker import Worker
+from slusha.plugins.host import PluginHost
 from slusha.plugins.net import HttpClient
 from slusha.plugins.registry import Registry
 from slusha.services import sources as services
@@ -64,16 +65,22 @@ async def _setup(
     create_team(db, name="Care", clock=clock)
     create_topic(db, name="Acme", team="Care", query="acme", clock=clock)
     source = await services.add_source(
-        db, registry=registry, settings=settings, clock=clock, http=http, kind="rss",
-        name="Acme feed", config={"url": origin.url("/feed.json")},
-    )  # fmt: skip
+        db,
+        host=PluginHost(settings=settings, clock=clock, registry=registry, http=http),
+        kind="rss",
+        name="Acme feed",
+        config={"url": origin.url("/feed.json")},
+    )
     pipeline = Pipeline(db=db, clock=clock, topics=TopicIndex(db, refresh_seconds=0),
                         enricher=shared_enricher())  # fmt: skip
     worker = Worker(pipeline=pipeline, bus=bus, db=db, clock=clock, batch_size=500)
     await worker.start()
     sink = source_sink(bus, timeout_seconds=timeout_seconds)
-    scheduler = Scheduler(db=db, registry=registry, settings=settings, clock=clock, http=http,
-                          sink=sink)  # fmt: skip
+    scheduler = Scheduler(
+        db=db,
+        host=PluginHost(settings=settings, clock=clock, registry=registry, http=http),
+        sink=sink,
+    )
     return scheduler, worker, source.id
 
 

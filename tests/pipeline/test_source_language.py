@@ -28,6 +28,7 @@ from slusha.pipeline.runner import Pipeline
 from slusha.pipeline.scheduler import Scheduler
 from slusha.pipeline.topics import TopicIndex
 from slusha.pipeline.worker import Worker
+from slusha.plugins.host import PluginHost
 from slusha.plugins.net import HttpClient
 from slusha.plugins.registry import Registry
 from slusha.services import sources as services
@@ -66,9 +67,13 @@ async def _add(
     kind: str, name: str, config: dict[str, Any], language: str | None = None,
 ) -> int:  # fmt: skip
     source = await services.add_source(
-        db, registry=registry, settings=settings, clock=clock, http=http, kind=kind, name=name,
-        config=config, language=language,
-    )  # fmt: skip
+        db,
+        host=PluginHost(settings=settings, clock=clock, registry=registry, http=http),
+        kind=kind,
+        name=name,
+        config=config,
+        language=language,
+    )
     return source.id
 
 
@@ -98,8 +103,11 @@ async def test_a_short_post_from_a_macedonian_source_is_stored_as_macedonian(
     )
     worker = Worker(pipeline=pipeline, bus=bus, db=db, clock=clock, batch_size=50)
     await worker.start()
-    scheduler = Scheduler(db=db, registry=registry, settings=settings, clock=clock, http=http,
-                          sink=source_sink(bus))  # fmt: skip
+    scheduler = Scheduler(
+        db=db,
+        host=PluginHost(settings=settings, clock=clock, registry=registry, http=http),
+        sink=source_sink(bus),
+    )
     stop = asyncio.Event()
     working = asyncio.create_task(worker.run(stop))  # the sink returns once posts are stored
     report = await scheduler.run_once()
@@ -157,7 +165,10 @@ async def test_backfilled_posts_carry_their_source_language(
                language="mk")  # fmt: skip
     sink = Collector()
     report = await services.backfill_topic(
-        db, registry=registry, settings=settings, clock=clock, http=http, terms=[WORD], sink=sink
+        db,
+        host=PluginHost(settings=settings, clock=clock, registry=registry, http=http),
+        terms=[WORD],
+        sink=sink,
     )
     assert report.posts_by_source and sink.languages == ["mk"]
 
@@ -212,9 +223,13 @@ async def test_a_webhook_source_hands_its_language_to_the_ingest_router(
     db: Database, clock: FrozenClock, http: HttpClient, settings: Settings, registry: Registry
 ) -> None:
     await services.add_source(
-        db, registry=registry, settings=settings, clock=clock, http=http, kind="webhook",
-        name="crm", config={}, secrets={"api_token": "a-webhook-token-of-some-length"},
+        db,
+        host=PluginHost(settings=settings, clock=clock, registry=registry, http=http),
+        kind="webhook",
+        name="crm",
+        config={},
+        secrets={"api_token": "a-webhook-token-of-some-length"},
         language="mk",
-    )  # fmt: skip
+    )
     (key,) = services.load_ingest_keys(db, registry=registry, settings=settings)
     assert (key.source_name, key.language) == ("crm", "mk")

@@ -9,11 +9,13 @@ from typing import Any, ClassVar
 import pytest
 from pydantic import Field
 
+from slusha.clock import SystemClock
 from slusha.config import load_settings
-from slusha.notifiers.channels import ChannelError
+from slusha.errors import InputError
 from slusha.plugins.api import Notifier, PluginConfig, PluginContext
+from slusha.plugins.host import PluginHost
 from slusha.plugins.registry import build_registry
-from slusha.services.alert_channels import build_notifiers, load_channels, parse_channels
+from slusha.services.alert_channels import load_channels, parse_channels
 
 
 class PagerNotifier(Notifier):
@@ -41,9 +43,9 @@ def test_a_notifier_plugin_is_a_channel_kind() -> None:
     channels = load_channels(parsed.records, parsed.secrets_token, settings=settings,
                              registry=registry)  # fmt: skip
     assert channels[0].config.url == "https://pager.example.org/in"  # type: ignore[attr-defined]
-    notifiers = build_notifiers(settings, registry)
-    assert isinstance(notifiers["pager"], PagerNotifier)
-    assert notifiers["email"].smtp is None  # type: ignore[attr-defined]  # no SMTP configured
-    with pytest.raises(ChannelError, match="pager"):
+    host = PluginHost(settings=settings, clock=SystemClock(), registry=registry)
+    assert isinstance(host.notifier("pager"), PagerNotifier)
+    assert host.notifier("email").smtp is None  # type: ignore[attr-defined]  # no SMTP configured
+    with pytest.raises(InputError, match="pager"):
         parse_channels(["pager:https://pager.example.org/in"], settings=settings,
                        registry=build_registry(include_entry_points=False))  # fmt: skip

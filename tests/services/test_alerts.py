@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.support.alerting import alert_settings
+from tests.support.alerting import alert_settings, plugin_registry
 from tests.support.builders import organisation
 from tests.support.net_fixtures import make_client, origin
 from tests.support.origin import Origin, Reply
@@ -15,6 +15,7 @@ from tests.support.origin import Origin, Reply
 from slusha.clock import FrozenClock
 from slusha.config import Settings
 from slusha.errors import Conflict, InputError, NotFound
+from slusha.plugins.host import PluginHost
 from slusha.services.alert_specs import FilterQueryError, RuleSpec
 from slusha.services.alerts import (
     create_rule,
@@ -42,7 +43,9 @@ def _add(db: Database, settings: Settings, clock: FrozenClock, **values: Any) ->
     values.setdefault("kind", "match")
     values.setdefault("topics", ["Acme"])
     values.setdefault("channels", ["email:care@example.org"])
-    return create_rule(db, spec=RuleSpec(**values), settings=settings, clock=clock)
+    return create_rule(
+        db, spec=RuleSpec(**values), settings=settings, clock=clock, registry=plugin_registry()
+    )
 
 
 @pytest.mark.parametrize(
@@ -116,13 +119,11 @@ async def test_test_sends_the_sample_through_every_channel_and_records_it(
         db, settings, clock, name="Two hooks",
         channels=[f"webhook:{origin.url('/ok')}", f"mattermost:{origin.url('/down')}"],
     )  # fmt: skip
-    http = make_client()
-    try:
-        results = await send_test_alerts(
-            db, name_or_id="two hooks", settings=settings, clock=clock, http=http
-        )
-    finally:
-        await http.aclose()
+    async with PluginHost(
+        settings=settings, clock=clock, registry=plugin_registry(), http=make_client()
+    ) as host:
+        results = await send_test_alerts(db, name_or_id="two hooks", host=host)
+        await host.http.aclose()
     assert [(t.result.status, t.result.reason) for t in results] == [
         ("sent", None),
         ("failed", "http_5xx"),

@@ -22,6 +22,7 @@ from tests.support.origin import Origin, Reply, json_reply, serve_origin
 from slusha.clock import FrozenClock
 from slusha.config import Settings, load_settings
 from slusha.errors import PermanentError, TransientError
+from slusha.plugins.host import PluginHost
 from slusha.plugins.net import HttpClient
 from slusha.plugins.registry import Registry, build_registry
 from slusha.services import inbox, replies, reports, sla
@@ -69,10 +70,7 @@ async def _source(
 ) -> None:
     await add_source(
         world.db,
-        registry=registry,
-        settings=settings,
-        clock=world.clock,
-        http=http,
+        host=PluginHost(settings=settings, clock=world.clock, registry=registry, http=http),
         kind="mastodon",
         name="acme on mastodon",
         config={"instance_url": origin.url(""), "timeline": "hashtag", "hashtag": "acme"},
@@ -119,9 +117,7 @@ async def test_complaint_routed_taken_answered_once_despite_a_timeout_and_resolv
         principal=ana,
         mention_id=mention_id,
         clock=world.clock,
-        registry=registry,
-        settings=settings,
-        http=http,
+        host=PluginHost(settings=settings, clock=world.clock, registry=registry, http=http),
         text="Sorry Maja, we are on it: DM us your number.",
         backoff_seconds=0,
     )
@@ -137,9 +133,7 @@ async def test_complaint_routed_taken_answered_once_despite_a_timeout_and_resolv
         principal=ana,
         mention_id=mention_id,
         clock=world.clock,
-        registry=registry,
-        settings=settings,
-        http=http,
+        host=PluginHost(settings=settings, clock=world.clock, registry=registry, http=http),
         text="ignored",
         idempotency_key=sent.idempotency_key,
     )
@@ -190,9 +184,7 @@ async def test_pre_send_checks_block_empty_and_too_long_replies(
                 principal=world.members["ana"],
                 mention_id=mention_id,
                 clock=world.clock,
-                registry=registry,
-                settings=settings,
-                http=http,
+                host=PluginHost(settings=settings, clock=world.clock, registry=registry, http=http),
                 text=text,
             )
         assert [i.code for i in caught.value.issues] == [code]
@@ -213,9 +205,7 @@ async def test_a_reply_that_keeps_timing_out_stays_pending_and_is_sent_once_late
             principal=world.members["ana"],
             mention_id=mention_id,
             clock=world.clock,
-            registry=registry,
-            settings=settings,
-            http=http,
+            host=PluginHost(settings=settings, clock=world.clock, registry=registry, http=http),
             text="On it!",
             max_attempts=2,
             backoff_seconds=0,
@@ -225,12 +215,16 @@ async def test_a_reply_that_keeps_timing_out_stays_pending_and_is_sent_once_late
         assert (row.status, row.attempts) == ("pending", 2)
     server = MastodonServer(origin)
     done = await replies.retry_pending(
-        world.db, clock=world.clock, registry=registry, settings=settings, http=http
+        world.db,
+        clock=world.clock,
+        host=PluginHost(settings=settings, clock=world.clock, registry=registry, http=http),
     )
     assert [d.status for d in done] == ["sent"] and len(server.created) == 1
     assert (
         await replies.retry_pending(
-            world.db, clock=world.clock, registry=registry, settings=settings, http=http
+            world.db,
+            clock=world.clock,
+            host=PluginHost(settings=settings, clock=world.clock, registry=registry, http=http),
         )
         == []
     )
@@ -250,9 +244,7 @@ async def test_a_refused_reply_is_marked_failed(
             principal=world.members["ana"],
             mention_id=mention_id,
             clock=world.clock,
-            registry=registry,
-            settings=settings,
-            http=http,
+            host=PluginHost(settings=settings, clock=world.clock, registry=registry, http=http),
             text="On it!",
         )
     with world.db.transaction() as tx:

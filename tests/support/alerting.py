@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Any
 
 from slusha.bus import Bus, open_bus
 from slusha.clock import FrozenClock
 from slusha.config import Settings, load_settings
-from slusha.notifiers.delivery import RetryPolicy
 from slusha.pipeline.alerter import Alerter
 from slusha.pipeline.ingest import submit_posts
 from slusha.pipeline.runner import Pipeline
 from slusha.pipeline.topics import TopicIndex
 from slusha.pipeline.worker import Worker
+from slusha.plugins.delivery import RetryPolicy
+from slusha.plugins.host import PluginHost
+from slusha.plugins.registry import Registry, build_registry
 from slusha.store.db import Database
 from tests.support.enricher import shared_enricher
 from tests.support.net_fixtures import make_client
@@ -63,8 +66,14 @@ class Stack:
 
     async def close(self) -> None:
         await self.alerter.close()
-        await self.alerter.ctx.http.aclose()
+        await self.alerter.host.http.aclose()
         await self.bus.close()
+
+
+@functools.cache
+def plugin_registry() -> Registry:
+    """The built-in plugins, loaded once for the test run (a registry is immutable)."""
+    return build_registry(include_entry_points=False)
 
 
 async def start_stack(db: Database, clock: FrozenClock, settings: Settings) -> Stack:
@@ -87,7 +96,12 @@ async def start_alerter(db: Database, bus: Bus, clock: FrozenClock, settings: Se
         bus=bus,
         settings=settings,
         clock=clock,
-        http=make_client(read_timeout_seconds=1.0, total_timeout_seconds=1.5),
+        host=PluginHost(
+            settings=settings,
+            clock=clock,
+            registry=plugin_registry(),
+            http=make_client(read_timeout_seconds=1.0, total_timeout_seconds=1.5),
+        ),
         policy=FAST,
         refresh_seconds=0,
     )

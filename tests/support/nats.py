@@ -65,7 +65,7 @@ async def delete_streams(url: str, prefix: str) -> None:
 async def started_bus(kind: str, *, queue_size: int = 10_000) -> AsyncIterator[Bus]:
     """A started bus: ``memory`` (in-process) or ``jetstream`` (the real server, fresh streams
     deleted afterwards)."""
-    from slusha.bus.base import open_bus
+    from slusha.bus.factory import open_bus
 
     if kind == "memory":
         url, prefix = "memory://", ""

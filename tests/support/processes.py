@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import socket
 import sqlite3
@@ -73,16 +74,34 @@ class SlushaProcess:
         self.cli("sources", "add", "webhook", "--name", "push", "--secret", f"api_token={TOKEN}",
                  "--set", "max_body_bytes=10485760")  # fmt: skip
 
-    def spawn(self, args: Sequence[str], **env: str) -> subprocess.Popen[bytes]:
-        """Start ``slusha ARGS`` in the background (its output goes to the log)."""
+    def spawn(
+        self, args: Sequence[str], *, file_size_limit: int | None = None, **env: str
+    ) -> subprocess.Popen[bytes]:
+        """Start ``slusha ARGS`` in the background (its output goes to the log).
+
+        ``file_size_limit``: no file the process writes may grow beyond this many bytes, as on
+        a full disk (Python ignores SIGXFSZ, so writes fail with EFBIG and SQLite reports
+        "database or disk is full")."""
+
+        def limit() -> None:
+            if file_size_limit is not None:
+                resource.setrlimit(resource.RLIMIT_FSIZE, (file_size_limit, file_size_limit))
+
         with self.log.open("ab") as out:
             return subprocess.Popen(
-                [SLUSHA, *args], env={**self.env, **env}, stdout=out, stderr=subprocess.STDOUT
-            )
+                [SLUSHA, *args], env={**self.env, **env}, stdout=out, stderr=subprocess.STDOUT,
+                preexec_fn=limit if file_size_limit is not None else None,
+            )  # fmt: skip
 
-    def start(self, args: Sequence[str] = ("serve",), *, wait_seconds: float = 90) -> None:
+    def start(
+        self,
+        args: Sequence[str] = ("serve",),
+        *,
+        wait_seconds: float = 90,
+        file_size_limit: int | None = None,
+    ) -> None:
         """Start the process and wait until it answers ``/healthz``."""
-        self.process = self.spawn(args)
+        self.process = self.spawn(args, file_size_limit=file_size_limit)
         deadline = time.monotonic() + wait_seconds
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

@@ -8,8 +8,9 @@ from typing import Any
 from fastapi import FastAPI
 
 from slusha.config import Settings
+from slusha.plugins.host import PluginHost
 from slusha.plugins.registry import build_registry
-from slusha.services.sources import add_source, build_http_client
+from slusha.services.sources import add_source
 from slusha.web.app import create_app
 from tests.support.builders import post
 from tests.support.origin import Origin
@@ -47,13 +48,10 @@ def reply_app(world: World, origin: Origin, make_settings: Any) -> FastAPI:
     registry = build_registry(include_entry_points=False)
 
     async def source() -> None:
-        async with build_http_client(settings) as http:
+        async with PluginHost(settings=settings, clock=world.clock, registry=registry) as host:
             await add_source(
                 world.db,
-                registry=registry,
-                settings=settings,
-                clock=world.clock,
-                http=http,
+                host=host,
                 kind="mastodon",
                 name="acme on mastodon",
                 config={"instance_url": origin.url(""), "timeline": "hashtag", "hashtag": "acme"},
@@ -61,4 +59,5 @@ def reply_app(world: World, origin: Origin, make_settings: Any) -> FastAPI:
             )
 
     asyncio.run(source())
-    return create_app(settings, db=world.db, clock=world.clock, registry=registry)
+    host = PluginHost(settings=settings, clock=world.clock, registry=registry)
+    return create_app(settings, db=world.db, clock=world.clock, host=host)

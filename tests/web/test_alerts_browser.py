@@ -11,6 +11,7 @@ from slusha.services import alert_runs
 from slusha.services.alert_specs import RuleSpec
 from slusha.services.alerts import create_rule
 from slusha.store.alerts import NewAlert
+from tests.support.alerting import plugin_registry
 from tests.web.browser import WATCH, chromium, screenshot, served
 from tests.web.support import PASSWORD, World
 
@@ -50,7 +51,9 @@ def test_an_alert_shows_as_a_toast_and_a_browser_notification(sqlite_world: Worl
     settings = world.app.state.slusha.settings
     spec = RuleSpec(team="Customer care", kind="spike", name="Spikes",
                     channels=["email:care@example.org"])  # fmt: skip
-    rule = create_rule(world.db, spec=spec, settings=settings, clock=world.clock).rule
+    rule = create_rule(
+        world.db, spec=spec, settings=settings, clock=world.clock, registry=plugin_registry()
+    ).rule
     with served(world.app) as base, chromium() as browser:
         context = browser.new_context()
         context.grant_permissions(["notifications"], origin=base)

@@ -18,7 +18,7 @@ from slusha.services.alert_specs import RuleSpec
 from slusha.services.alerts import create_rule
 from slusha.services.outbox import skip_pending_events
 from slusha.store.schema import AlertRecord
-from tests.support.alerting import Stack, alert_settings, start_stack
+from tests.support.alerting import Stack, alert_settings, plugin_registry, start_stack
 from tests.support.builders import post
 from tests.support.net_fixtures import origin
 from tests.support.origin import Origin, Reply
@@ -52,7 +52,8 @@ async def stack(world: World) -> AsyncIterator[Stack]:
 def _rule(stack: Stack, origin: Origin, name: str, **values: Any) -> None:
     spec = RuleSpec(team="Customer care", kind="match", name=name, topics=["Acme"],
                     channels=[f"webhook:{origin.url(HOOK)}"], **values)  # fmt: skip
-    create_rule(stack.db, spec=spec, settings=stack.alerter.settings, clock=stack.clock)
+    create_rule(stack.db, spec=spec, settings=stack.alerter.settings, clock=stack.clock,
+                registry=plugin_registry())  # fmt: skip
 
 
 def _alerts(stack: Stack) -> list[AlertRecord]:

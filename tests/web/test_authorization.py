@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from tests.support.alerting import plugin_registry
 from tests.web.support import World, all_routes
 
 CALLERS = ("admin", "care_admin", "care_manager", "care_responder", "care_viewer",
@@ -176,7 +177,7 @@ def _values(world: World) -> dict[str, Any]:
     care_rule = create_rule(
         world.db, spec=RuleSpec(team="Customer care", kind="match", name="Matrix rule",
                                 channels=("email:care@example.org",)),
-        settings=world.app.state.slusha.settings, clock=world.clock,
+        settings=world.app.state.slusha.settings, clock=world.clock, registry=plugin_registry(),
     ).rule.id  # fmt: skip
     return {
         "care_pub": m[f"p1:{t['acme']}"], "care_priv": m[f"p2:{t['refunds']}"],

@@ -11,6 +11,11 @@ from typing import Any
 
 import pytest
 import schemathesis
+
+# Imported here, at collection, rather than lazily deep inside a generated case: CPython 3.11's
+# compiler can raise "AST constructor recursion depth mismatch" when pytest rewrites a module
+# imported from a deep stack (seen once with several workers).
+import schemathesis.generation.jsonschema.strategy
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (

@@ -17,7 +17,7 @@ from slusha.pipeline.scheduler import Scheduler
 from slusha.plugins.codes import HEALTH_MESSAGES, describe_code, error_kind
 from slusha.plugins.registry import build_registry
 from slusha.services.source_forms import connector_form
-from slusha.services.sources import REASON_TEXTS, build_http_client
+from slusha.services.sources import REASON_TEXTS
 from slusha.store.db import Database
 from slusha.store.schema import AuditEntry, Source
 from slusha.web.i18n import load_catalogue
@@ -202,10 +202,8 @@ async def _check_every_source(world: World) -> None:
     async def sink(source_id: int, posts: list[Any], *, source_language: str | None = None) -> None:
         return None
 
-    async with build_http_client(state.settings) as http:
-        scheduler = Scheduler(db=world.db, registry=state.registry, settings=state.settings,
-                              clock=world.clock, http=http, sink=sink)  # fmt: skip
-        report = await scheduler.run_once()
+    scheduler = Scheduler(db=world.db, host=state.host, sink=sink)
+    report = await scheduler.run_once()
     assert report.failed == 3 and report.ok == 0
 
 

@@ -131,14 +131,3 @@ class Bus(abc.ABC):
         self, subject: str, durable: str, *, batch: int, timeout_seconds: float
     ) -> list[Message]:
         """Pull up to ``batch`` messages, waiting at most ``timeout_seconds`` for the first."""
-
-
-def open_bus(url: str, *, queue_size: int = 10_000, stream_prefix: str = "SLUSHA") -> Bus:
-    """The bus for a ``SLUSHA_BUS_URL``: ``memory://`` or ``nats://HOST:PORT``."""
-    if url.startswith("memory:"):
-        from slusha.bus.memory import MemoryBus
-
-        return MemoryBus(queue_size=queue_size)
-    from slusha.bus.jetstream import JetStreamBus  # loaded lazily: only this imports nats
-
-    return JetStreamBus(url, stream_prefix=stream_prefix)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime
+from typing import Any
 
 import click
 
@@ -12,6 +13,7 @@ from slusha.cli.context import (
     EXIT_USAGE,
     FORMAT_OPTION,
     cli_clock,
+    cli_host,
     console,
     emit_rows,
     fail,
@@ -79,7 +81,10 @@ def alerts_add(**options: object) -> None:
     db = open_db(settings)
     spec = RuleSpec(**options)  # type: ignore[arg-type]
     try:
-        created = create_rule(db, spec=spec, settings=settings, clock=cli_clock())
+        created = create_rule(
+            db, spec=spec, settings=settings, clock=cli_clock(),
+            registry=cli_host(settings).registry,
+        )  # fmt: skip
     except FilterQueryError as exc:
         print_query_error("the --filter query", exc.query, exc.error)
         raise SystemExit(EXIT_USAGE) from None
@@ -151,10 +156,13 @@ def alerts_test(name_or_id: str) -> None:
 
     settings = get_settings()
     db = open_db(settings)
+
+    async def main() -> Any:
+        async with cli_host(settings) as host:
+            return await send_test_alerts(db, name_or_id=name_or_id, host=host)
+
     try:
-        results = asyncio.run(
-            send_test_alerts(db, name_or_id=name_or_id, settings=settings, clock=cli_clock())
-        )
+        results = asyncio.run(main())
     except SlushaError as exc:
         fail(str(exc))
     if not results:

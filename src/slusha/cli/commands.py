@@ -11,6 +11,7 @@ MODULES: tuple[str, ...] = (
     "org",
     "ingest",
     "serve",
+    "demo",
     "sources",
     "query",
     "enrich",

@@ -108,6 +108,14 @@ def cli_clock() -> Any:
     return SystemClock()
 
 
+def cli_host(settings: Settings) -> Any:
+    """The command's plugin host: every connector and notifier, and the outbound client
+    (opened on first use; ``async with`` it to close the client)."""
+    from slusha.plugins.host import PluginHost
+
+    return PluginHost(settings=settings, clock=cli_clock())
+
+
 def print_query_error(what: str, query: str, error: Any) -> None:
     """Say why a query is not valid, with the query and a caret under the problem (stderr)."""
     err = console(stderr=True)

@@ -125,3 +125,8 @@ def demo_cmd(
             enricher=enricher,
         )
     )
+
+
+def register(group: click.Group) -> None:
+    """Add ``slusha demo`` to the root group."""
+    group.add_command(demo_cmd)

@@ -275,9 +275,8 @@ def inbox_reply(
     mention_id: int, user: str, text: str | None, saved: str | None, resolve: bool, key: str | None
 ) -> None:
     """Publish a reply through the network of the post (never twice)."""
-    from slusha.plugins.registry import build_registry
+    from slusha.plugins.host import PluginHost
     from slusha.services import replies
-    from slusha.services.sources import build_http_client
 
     settings = get_settings()
     db = open_db(settings)
@@ -291,16 +290,15 @@ def inbox_reply(
     )
 
     async def main() -> Any:
-        async with build_http_client(settings) as http:
+        clock = cli_clock()
+        async with PluginHost(settings=settings, clock=clock) as host:
             return await replies.send_reply(
                 db,
                 principal=principal,
                 mention_id=mention_id,
                 text=body,
-                clock=cli_clock(),
-                registry=build_registry(),
-                settings=settings,
-                http=http,
+                clock=clock,
+                host=host,
                 idempotency_key=key,
                 resolve=resolve,
             )

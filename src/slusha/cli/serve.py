@@ -262,6 +262,3 @@ def register(group: click.Group) -> None:
     group.add_command(worker_cmd)
     group.add_command(alerter_cmd)
     group.add_command(connectors_cmd)
-    from slusha.cli.demo import demo_cmd
-
-    group.add_command(demo_cmd)

@@ -26,8 +26,7 @@ from slusha.config import Settings
 from slusha.errors import SlushaError
 from slusha.plugins.api import secret_fields
 from slusha.plugins.codes import describe_code
-from slusha.plugins.net import HttpClient
-from slusha.plugins.registry import Registry, build_registry
+from slusha.plugins.host import PluginHost
 from slusha.services import sources as services
 from slusha.store.db import Database
 from slusha.store.schema import Source
@@ -63,10 +62,10 @@ def _is_number(text: str) -> bool:
     return True
 
 
-def _run(settings: Settings, work: Callable[[HttpClient], Awaitable[T]]) -> T:
+def _run(host: PluginHost, work: Callable[[PluginHost], Awaitable[T]]) -> T:
     async def main() -> T:
-        async with services.build_http_client(settings) as http:
-            return await work(http)
+        async with host:
+            return await work(host)
 
     try:
         return asyncio.run(main())
@@ -76,8 +75,9 @@ def _run(settings: Settings, work: Callable[[HttpClient], Awaitable[T]]) -> T:
         raise AssertionError("unreachable") from None
 
 
-def _registry() -> Registry:
-    return build_registry()
+def _host(settings: Settings | None = None) -> PluginHost:
+    """This command's plugin host (its outbound client opens on first use)."""
+    return PluginHost(settings=settings or get_settings(), clock=cli_clock())
 
 
 @click.group("sources")
@@ -110,14 +110,13 @@ def add_cmd(
     prompt_secrets: bool,
 ) -> None:
     """Add a source of KIND (see 'slusha plugins list'); for RSS: --url URL."""
-    settings = get_settings()
-    registry = _registry()
+    host = _host()
     config = _pairs(settings_, "--set")
     if url is not None:
         config["url"] = url
     secrets = _pairs(secret, "--secret")
     try:
-        connector = registry.connector(kind)
+        connector = host.connector(kind)
     except SlushaError as exc:
         fail(str(exc))
         raise AssertionError("unreachable") from None
@@ -127,17 +126,15 @@ def add_cmd(
                 value = click.prompt(field_name, hide_input=True, default="", show_default=False)
                 if value:
                     secrets[field_name] = value
-    db = open_db(settings)
-    clock = cli_clock()
+    db = open_db(host.settings)
 
-    async def work(http: HttpClient) -> Any:
+    async def work(host: PluginHost) -> Any:
         return await services.add_source(
-            db, registry=registry, settings=settings, clock=clock, http=http, kind=kind,
-            name=name, config=config, secrets=secrets, interval_seconds=interval,
-            language=language,
+            db, host=host, kind=kind, name=name, config=config, secrets=secrets,
+            interval_seconds=interval, language=language,
         )  # fmt: skip
 
-    source = _run(settings, work)
+    source = _run(host, work)
     console(stderr=True).print(f"added {kind} source {source.name!r} (id {source.id})")
 
 
@@ -147,7 +144,7 @@ def list_cmd(output_format: str) -> None:
     """Every source with its health, last error in plain words, and next check."""
     settings = get_settings()
     db = open_db(settings)
-    views = services.list_sources(db, registry=_registry(), clock=cli_clock())
+    views = services.list_sources(db, registry=_host(settings).registry, clock=cli_clock())
     rows = [view.to_dict() for view in views]
     if output_format == "table":
         for row in rows:
@@ -165,17 +162,13 @@ def list_cmd(output_format: str) -> None:
 @click.argument("name")
 def test_cmd(name: str) -> None:
     """Check that a source is reachable and its credentials work (changes nothing)."""
-    settings = get_settings()
-    registry = _registry()
-    db = open_db(settings)
-    clock = cli_clock()
+    host = _host()
+    db = open_db(host.settings)
 
-    async def work(http: HttpClient) -> Any:
-        return await services.test_source(
-            db, registry=registry, settings=settings, clock=clock, http=http, name_or_id=name
-        )
+    async def work(host: PluginHost) -> Any:
+        return await services.test_source(db, host=host, name_or_id=name)
 
-    outcome = _run(settings, work)
+    outcome = _run(host, work)
     if outcome.ok:
         console().print(f"[green]ok[/] {escape(name)}: {escape(outcome.message)}")
         return
@@ -196,12 +189,12 @@ def test_cmd(name: str) -> None:
 )
 def fetch_once_cmd(name: str, output_format: str) -> None:
     """Print the posts a source would ingest now, in the post format; stores nothing."""
-    settings = get_settings()
-    registry = _registry()
-    db = open_db(settings)
-    clock = cli_clock()
+    host = _host()
+    db = open_db(host.settings)
     try:
-        loaded = services.load_source(db, registry=registry, settings=settings, name_or_id=name)
+        loaded = services.load_source(
+            db, registry=host.registry, settings=host.settings, name_or_id=name
+        )
     except SlushaError as exc:
         fail(str(exc))
         raise AssertionError("unreachable") from None
@@ -209,11 +202,10 @@ def fetch_once_cmd(name: str, output_format: str) -> None:
         fail(f"{loaded.kind} sources cannot be polled (capabilities: "
              f"{', '.join(sorted(loaded.connector.capabilities))})")  # fmt: skip
 
-    async def work(http: HttpClient) -> Any:
-        ctx = services.plugin_context(settings, http=http, clock=clock, source_name=loaded.name)
-        return await loaded.connector.fetch(ctx, loaded.config, loaded.cursor)
+    async def work(host: PluginHost) -> Any:
+        return await host.fetch(loaded)
 
-    result = _run(settings, work)
+    result = _run(host, work)
     posts = [post.to_dict() for post in result.posts]
     if output_format == "json":
         click.echo(json.dumps(posts, ensure_ascii=False, indent=2))
@@ -278,18 +270,14 @@ def _change(work: Callable[[Database], Source]) -> Source:
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 def import_opml_cmd(path: Path) -> None:
     """Add an RSS source for every feed in an OPML file (feed readers export these)."""
-    settings = get_settings()
-    registry = _registry()
-    db = open_db(settings)
-    clock = cli_clock()
+    host = _host()
+    db = open_db(host.settings)
     data = path.read_bytes()
 
-    async def work(http: HttpClient) -> Any:
-        return await services.import_opml(
-            db, registry=registry, settings=settings, clock=clock, http=http, data=data
-        )
+    async def work(host: PluginHost) -> Any:
+        return await services.import_opml(db, host=host, data=data)
 
-    report = _run(settings, work)
+    report = _run(host, work)
     out = console(stderr=True)
     for url, reason in report.skipped:
         out.print(f"skipped {url}: {reason}")
@@ -307,7 +295,7 @@ def plugins_group() -> None:
 @FORMAT_OPTION
 def plugins_list_cmd(output_format: str) -> None:
     """Every plugin with its capabilities, and every plugin that failed to load (with why)."""
-    registry = _registry()
+    registry = _host().registry
     rows: list[dict[str, Any]] = [
         {
             "group": entry.group,

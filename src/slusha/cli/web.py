@@ -45,7 +45,7 @@ def build_web_app(runtime: Any) -> Any:
     metrics = getattr(runtime, "metrics", None)
     return create_app(
         runtime.settings, db=runtime.db, bus=runtime.bus, clock=runtime.clock, submit=submit,
-        process_health=supervisor.health if supervisor is not None else None,
+        host=runtime.host, process_health=supervisor.health if supervisor is not None else None,
         metrics=metrics.render if metrics is not None else None,
     )  # fmt: skip
 

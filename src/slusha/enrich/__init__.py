@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from functools import lru_cache
 from typing import overload
 
+from slusha.enrich.backends import load_sentiment_model
 from slusha.enrich.enricher import Enricher, Enrichment
 from slusha.enrich.language import DEFAULT_LANGUAGES, Detection, LanguageDetector, LanguageHints
 from slusha.enrich.model import (
@@ -18,7 +19,6 @@ from slusha.enrich.model import (
     ModelError,
     Sentiment,
     SentimentBackend,
-    load_sentiment_model,
 )
 
 __all__ = [

@@ -9,6 +9,7 @@ from typing import Any
 
 from slusha.domain.post import Post
 from slusha.enrich.authors import AuthorKey, AuthorLanguages, author_key
+from slusha.enrich.backends import load_sentiment_model
 from slusha.enrich.language import (
     DEFAULT_LANGUAGES,
     DEFAULT_MIN_CONFIDENCE,
@@ -16,7 +17,7 @@ from slusha.enrich.language import (
     LanguageDetector,
     LanguageHints,
 )
-from slusha.enrich.model import Sentiment, SentimentBackend, load_sentiment_model, to_sentiments
+from slusha.enrich.model import Sentiment, SentimentBackend, to_sentiments
 
 # Enough text to judge language and tone; keeps a 1 MB post from stalling a batch.
 MAX_CHARS = 5000

@@ -20,10 +20,11 @@ from pathlib import Path
 import numpy as np
 
 from slusha.enrich import data
+from slusha.enrich.backends import load_sentiment_model
 from slusha.enrich.enricher import sentiment_languages
 from slusha.enrich.language import LanguageDetector, LanguageHints
 from slusha.enrich.metrics import binary_predictions, score
-from slusha.enrich.model import ModelError, SentimentBackend, load_sentiment_model
+from slusha.enrich.model import ModelError, SentimentBackend
 
 LANGID_KINDS: tuple[str, ...] = ("single-words", "word-pairs", "sentences")
 # A plausible wrong hint per language: the neighbour it is most often confused with.

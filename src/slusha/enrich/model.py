@@ -329,20 +329,3 @@ class LinearSentimentModel:
     def predict(self, texts: Sequence[str], langs: Langs = None) -> list[Sentiment]:
         """The sentiment of each text."""
         return to_sentiments(self.predict_proba(texts, langs))
-
-
-def load_sentiment_model(path: str | Path | None = None) -> SentimentBackend:
-    """The shipped model (no path), the accurate or hybrid mode (``"e5"``, ``"hybrid"``,
-    ``slusha[e5]``), a ``.npz`` linear model, or an ONNX model directory."""
-    if path is None:
-        return LinearSentimentModel.load(DEFAULT_MODEL_PATH)
-    from slusha.enrich.e5_backend import E5_MODEL_NAME, HYBRID_MODEL_NAME, E5SentimentModel
-
-    if str(path) in (E5_MODEL_NAME, HYBRID_MODEL_NAME):
-        return E5SentimentModel.load(hybrid=str(path) == HYBRID_MODEL_NAME)
-    path = Path(path)
-    if path.is_dir():
-        from slusha.enrich.onnx_backend import OnnxSentimentModel
-
-        return OnnxSentimentModel.load(path)
-    return LinearSentimentModel.load(path)

@@ -11,8 +11,7 @@ import asyncio
 import re
 import smtplib
 import ssl
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -20,12 +19,19 @@ from email.utils import format_datetime
 from html import escape
 from typing import Any, ClassVar, Literal
 
-from pydantic import BaseModel, Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, ValidationError, field_validator
 
 from slusha.domain.alerts.messages import Alert
 from slusha.errors import PermanentError, SlushaError, TransientError
 from slusha.notifiers._render import STATE_COLORS, as_alert, facts, plain_text
-from slusha.plugins.api import HealthReport, Notifier, PluginConfig, PluginContext, reveal
+from slusha.plugins.api import (
+    HealthReport,
+    InlineImage,
+    Notifier,
+    PluginConfig,
+    PluginContext,
+    reveal,
+)
 
 # Deliberately simple: one @, no spaces, a dot in the domain. Full RFC 5322 parsing accepts
 # addresses no user means to type; the SMTP server has the last word anyway.
@@ -62,15 +68,6 @@ class SmtpSettings(BaseModel):
     @classmethod
     def _check_from(cls, value: str) -> str:
         return check_address(value)
-
-
-@dataclass(frozen=True)
-class InlineImage:
-    """A PNG shown inside the HTML body, referenced as ``cid:<content_id>``."""
-
-    content_id: str
-    png: bytes
-    alt: str = "chart"
 
 
 def _domain(address: str) -> str:
@@ -213,6 +210,24 @@ class EmailNotifier(Notifier):
         @classmethod
         def _check_to(cls, value: list[str]) -> list[str]:
             return [check_address(item) for item in value]
+
+    target_hint: ClassVar[str] = "ADDR[,ADDR]"
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, Any]) -> EmailNotifier:
+        """Sends through the server's SMTP settings (``values["smtp"]``); without them every
+        delivery fails visibly with reason ``config``."""
+        smtp = values.get("smtp")
+        try:
+            return cls(smtp=SmtpSettings.model_validate(smtp) if smtp else None)
+        except ValidationError:
+            return cls(smtp=None)
+
+    @classmethod
+    def parse_target(cls, target: str, *, new_secret: Callable[[], str]) -> BaseModel:
+        """``email:ADDR[,ADDR...]`` (commas or semicolons between addresses)."""
+        addresses = [part for part in target.replace(";", ",").split(",") if part.strip()]
+        return cls.channel_config({"to": addresses} if addresses else {})
 
     def __init__(
         self, smtp: SmtpSettings | None = None, *, ssl_context: ssl.SSLContext | None = None

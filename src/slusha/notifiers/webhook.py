@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any, ClassVar
 
 import httpx
-from pydantic import Field, SecretStr, field_validator
+from pydantic import BaseModel, Field, SecretStr, field_validator
 
 from slusha.notifiers._common import MAX_RESPONSE_BYTES, check_webhook_url
 from slusha.notifiers._render import as_alert
@@ -33,11 +32,6 @@ TIMESTAMP_HEADER = "X-Slusha-Timestamp"
 EVENT_HEADER = "X-Slusha-Event"
 SIGNATURE_VERSION = "v1"
 MIN_SECRET_CHARS = 16
-
-
-def generate_secret() -> str:
-    """A new random webhook secret (shown to the user once)."""
-    return "whsec_" + secrets.token_urlsafe(32)
 
 
 def sign(secret: str, timestamp: int | str, body: bytes) -> str:
@@ -121,6 +115,11 @@ class WebhookNotifier(Notifier):
             if len(value.get_secret_value()) < MIN_SECRET_CHARS:
                 raise ValueError(f"the secret must have at least {MIN_SECRET_CHARS} characters")
             return value
+
+    @classmethod
+    def parse_target(cls, target: str, *, new_secret: Callable[[], str]) -> BaseModel:
+        """``webhook:URL``: the URL, and a new signing secret (shown to the user once)."""
+        return cls.channel_config({"url": target, "secret": new_secret()})
 
     async def send(
         self,

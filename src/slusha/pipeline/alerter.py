@@ -37,13 +37,13 @@ from slusha.domain.alerts import (
 from slusha.domain.alerts.rules import PER_MENTION_KINDS
 from slusha.domain.post import Author, Post, parse_datetime
 from slusha.errors import TransientError
-from slusha.notifiers.delivery import DeliveryResult, RetryPolicy, deliver
-from slusha.notifiers.email import InlineImage
 from slusha.pipeline.alert_checks import WindowChecks
 from slusha.pipeline.metrics import Metrics
-from slusha.plugins.net import HttpClient
+from slusha.plugins.api import InlineImage
+from slusha.plugins.delivery import DeliveryResult, RetryPolicy
+from slusha.plugins.host import PluginHost
 from slusha.services import alert_runs
-from slusha.services.alert_channels import Channel, build_notifiers, delivery_context
+from slusha.services.alert_channels import Channel
 from slusha.services.alert_charts import email_charts
 from slusha.services.alert_runs import ActiveRule, Recorded
 from slusha.services.outbox import publish_events
@@ -104,7 +104,7 @@ class Alerter:
         bus: Bus,
         settings: Settings,
         clock: Clock,
-        http: HttpClient | None = None,
+        host: PluginHost,
         policy: RetryPolicy | None = None,
         tick_seconds: float = TICK_SECONDS,
         refresh_seconds: float = REFRESH_SECONDS,
@@ -118,9 +118,7 @@ class Alerter:
         self.policy = policy or RetryPolicy(max_attempts=settings.alert_delivery_attempts)
         self.tick_seconds = tick_seconds
         self.refresh_seconds = refresh_seconds
-        self.notifiers = build_notifiers(settings)
-        self._own_http = http is None
-        self.ctx = delivery_context(settings, clock=clock, http=http)
+        self.host = host
         self.checks = WindowChecks(db)
         self.rules: dict[int, ActiveRule] = {}
         self._by_team: dict[int, list[ActiveRule]] = {}
@@ -150,8 +148,9 @@ class Alerter:
         if version == self._version and not force:
             return False
         loaded = await asyncio.to_thread(
-            alert_runs.load_active_rules, self.db, settings=self.settings
-        )
+            alert_runs.load_active_rules, self.db, settings=self.settings,
+            registry=self.host.registry,
+        )  # fmt: skip
         self._version = version
         self.rules = {active.row_id: active for active in loaded}
         by_team: dict[int, list[ActiveRule]] = defaultdict(list)
@@ -440,9 +439,8 @@ class Alerter:
             await asyncio.sleep(seconds)
 
         async with slot, self._slots:
-            result = await deliver(
-                self.notifiers[channel.kind],
-                self.ctx,
+            result = await self.host.send(
+                channel.kind,
                 channel.config,
                 recorded.payload,
                 policy=self.policy,
@@ -479,13 +477,11 @@ class Alerter:
             await asyncio.wait({self._recorder}, timeout=timeout_seconds)
 
     async def close(self, *, grace_seconds: float = 5.0) -> None:
-        """Give deliveries in flight a moment, cancel the rest, close the outbound client."""
+        """Give deliveries in flight a moment, cancel the rest (they resume from their jobs)."""
         await self.drain(grace_seconds)
         for task in list(self._deliveries):
             task.cancel()
         await asyncio.gather(*self._deliveries, return_exceptions=True)
-        if self._own_http:
-            await self.ctx.http.aclose()
 
 
 async def run_alerter(runtime: Any, stop: asyncio.Event, **options: Any) -> None:
@@ -495,6 +491,7 @@ async def run_alerter(runtime: Any, stop: asyncio.Event, **options: Any) -> None
         bus=runtime.bus,
         settings=runtime.settings,
         clock=runtime.clock,
+        host=runtime.host,
         metrics=runtime.metrics,
         **options,
     )

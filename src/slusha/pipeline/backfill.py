@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slusha.clock import Clock
-from slusha.config import Settings
-from slusha.plugins.net import HttpClient
-from slusha.plugins.registry import Registry
+from slusha.plugins.host import PluginHost
 from slusha.query import QuerySyntaxError, search_terms
 from slusha.services.sources import BackfillReport, Sink, backfill_topic
 from slusha.services.topics import EVENT_TOPIC_CREATED
@@ -18,10 +15,7 @@ async def backfill_for_event(
     event: dict[str, Any],
     *,
     db: Database,
-    registry: Registry,
-    settings: Settings,
-    clock: Clock,
-    http: HttpClient,
+    host: PluginHost,
     sink: Sink,
 ) -> BackfillReport | None:
     """Run the backfill a ``topic.created`` event asks for; other events are ignored."""
@@ -34,6 +28,4 @@ async def backfill_for_event(
         terms = search_terms(query)
     except QuerySyntaxError:
         return None  # validated at creation; a later syntax change must not stop the listener
-    return await backfill_topic(
-        db, registry=registry, settings=settings, clock=clock, http=http, terms=terms, sink=sink
-    )
+    return await backfill_topic(db, host=host, terms=terms, sink=sink)

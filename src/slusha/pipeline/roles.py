@@ -85,13 +85,10 @@ async def run_connectors(runtime: Runtime, stop: asyncio.Event) -> None:
     from slusha.pipeline.backfill import backfill_for_event
     from slusha.pipeline.ingest import deletion_sink, source_sink
     from slusha.pipeline.scheduler import Scheduler
-    from slusha.plugins.registry import build_registry
-    from slusha.services.sources import build_http_client
 
-    registry = build_registry()
-    for failure in getattr(registry, "failures", ()):
+    host = runtime.host
+    for failure in host.registry.failures:
         log.error("plugin.load_failed", extra={"plugin": str(failure)})
-    http = build_http_client(runtime.settings)
 
     def dead_letter(source_id: int, refused: list[Any], posts: list[Any]) -> None:
         with runtime.db.transaction() as tx:
@@ -105,34 +102,15 @@ async def run_connectors(runtime: Runtime, stop: asyncio.Event) -> None:
 
     sink = source_sink(runtime.bus, limits=post_limits(runtime.settings), on_refused=dead_letter)
     deletions = deletion_sink(runtime.bus)
-    scheduler = Scheduler(
-        db=runtime.db,
-        registry=registry,
-        settings=runtime.settings,
-        clock=runtime.clock,
-        http=http,
-        sink=sink,
-        deletions=deletions,
-    )
+    scheduler = Scheduler(db=runtime.db, host=host, sink=sink, deletions=deletions)
 
     async def backfill(event: dict[str, Any]) -> None:
-        await backfill_for_event(
-            event,
-            db=runtime.db,
-            registry=registry,
-            settings=runtime.settings,
-            clock=runtime.clock,
-            http=http,
-            sink=sink,
-        )
+        await backfill_for_event(event, db=runtime.db, host=host, sink=sink)
 
-    try:
-        await asyncio.gather(
-            scheduler.run(stop),
-            run_event_listener(runtime, stop, durable="backfill", handle=backfill),
-        )
-    finally:
-        await http.aclose()
+    await asyncio.gather(
+        scheduler.run(stop),
+        run_event_listener(runtime, stop, durable="backfill", handle=backfill),
+    )
 
 
 REPLY_RETRY_SECONDS = 60.0
@@ -141,31 +119,17 @@ REPLY_RETRY_SECONDS = 60.0
 async def run_inbox_tasks(runtime: Runtime, stop: asyncio.Event) -> None:
     """Response-time checks (warnings, escalation) and re-sending replies left pending."""
     from slusha.pipeline.sla import run_forever
-    from slusha.plugins.registry import build_registry
     from slusha.services.replies import retry_pending
-    from slusha.services.sources import build_http_client
-
-    registry = build_registry()
-    http = build_http_client(runtime.settings)
 
     async def replies() -> None:
         while not stop.is_set():
             try:
-                await retry_pending(
-                    runtime.db,
-                    clock=runtime.clock,
-                    registry=registry,
-                    settings=runtime.settings,
-                    http=http,
-                )
+                await retry_pending(runtime.db, clock=runtime.clock, host=runtime.host)
             except TransientError as exc:
                 log.warning("replies.retry_failed", extra={"error": str(exc)})
             with suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), REPLY_RETRY_SECONDS)
 
-    try:
-        await asyncio.gather(
-            run_forever(runtime.db, clock=runtime.clock, bus=runtime.bus, stop=stop), replies()
-        )
-    finally:
-        await http.aclose()
+    await asyncio.gather(
+        run_forever(runtime.db, clock=runtime.clock, bus=runtime.bus, stop=stop), replies()
+    )

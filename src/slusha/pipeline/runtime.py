@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from slusha.bus.base import Bus, open_bus
+from slusha.bus.base import Bus
+from slusha.bus.factory import open_bus
 from slusha.clock import Clock, SystemClock
 from slusha.config import Settings
 from slusha.domain.hygiene import PostLimits
@@ -18,6 +19,7 @@ from slusha.pipeline.runner import Pipeline
 from slusha.pipeline.stages import EnricherLike, EnrichmentLike
 from slusha.pipeline.supervisor import Supervisor
 from slusha.pipeline.topics import TopicIndex
+from slusha.plugins.host import PluginHost
 from slusha.store import migrations
 from slusha.store.db import Database
 
@@ -121,6 +123,8 @@ class Runtime:
     bus: Bus
     clock: Clock
     pipeline: Pipeline
+    host: PluginHost
+    """Every connector and notifier, the outbound client: one per process."""
     supervisor: Supervisor | None = None  # set by the process that supervises the roles
     metrics: Metrics | None = None  # set by the process that serves /metrics
 
@@ -133,6 +137,7 @@ class Runtime:
         enricher: EnricherLike | None = None,
         db: Database | None = None,
         migrate: bool = True,
+        host: PluginHost | None = None,
     ) -> Runtime:
         """Build the parts; call ``await runtime.bus.start()`` before using the bus."""
         clock = clock or SystemClock()
@@ -151,9 +156,11 @@ class Runtime:
             keep_unmatched=settings.keep_unmatched_posts,
             limits=post_limits(settings),
         )
-        return cls(settings=settings, db=db, bus=bus, clock=clock, pipeline=pipeline)
+        host = host or PluginHost(settings=settings, clock=clock)
+        return cls(settings=settings, db=db, bus=bus, clock=clock, pipeline=pipeline, host=host)
 
     async def close(self) -> None:
-        """Close the bus and the database pool."""
+        """Close the bus, the plugin host's outbound client and the database pool."""
         await self.bus.close()
+        await self.host.aclose()
         self.db.dispose()

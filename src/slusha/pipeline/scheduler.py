@@ -15,19 +15,14 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from slusha.clock import Clock
-from slusha.config import Settings
 from slusha.errors import PermanentError, SlushaError, TransientError
 from slusha.pipeline.ingest import CONFIRM_TIMEOUT_SECONDS
 from slusha.plugins.api import FetchResult
-from slusha.plugins.net import HttpClient
-from slusha.plugins.registry import Registry
+from slusha.plugins.host import LoadedSource, PluginHost
 from slusha.services.sources import (
     DeletionSink,
-    LoadedSource,
     Sink,
     loaded_from_row,
-    plugin_context,
 )
 from slusha.store import sources as store_sources
 from slusha.store.db import Database
@@ -109,20 +104,17 @@ class Scheduler:
         self,
         *,
         db: Database,
-        registry: Registry,
-        settings: Settings,
-        clock: Clock,
-        http: HttpClient,
+        host: PluginHost,
         sink: Sink,
         deletions: DeletionSink | None = None,
         concurrency: int | None = None,
         rng: random.Random | None = None,
     ) -> None:
         self.db = db
-        self.registry = registry
-        self.settings = settings
-        self.clock = clock
-        self.http = http
+        self.host = host
+        self.registry = host.registry
+        self.settings = settings = host.settings
+        self.clock = host.clock
         self.sink = sink
         # Deletions go through the pipeline behind their posts when a deletion sink is given;
         # without one (tests, one-off checks) they are written here directly.
@@ -133,7 +125,6 @@ class Scheduler:
         )
         self.rng = rng or random.Random()
         self._streams: dict[int, asyncio.Task[None]] = {}
-        self._plugin_cache: dict[str, object] = {}
 
     def _stream_kinds(self) -> set[str]:
         return {k for k, cls in self.registry.connectors.items() if "stream" in cls.capabilities}
@@ -192,10 +183,8 @@ class Scheduler:
             raise
 
     async def _poll(self, source: LoadedSource) -> SourceOutcome:
-        ctx = plugin_context(self.settings, http=self.http, clock=self.clock,
-                             source_name=source.name, cache=self._plugin_cache)  # fmt: skip
         try:
-            result = await source.connector.fetch(ctx, source.config, source.cursor)
+            result = await self.host.fetch(source)
         except SlushaError as exc:
             outcome = SourceOutcome(source.id, source.name, False, code=exc.code, message=str(exc))
             self._record_failure(outcome, exc, source.interval_seconds)
@@ -289,11 +278,9 @@ class Scheduler:
                                             message=str(exc))  # fmt: skip
                     self._record_failure(outcome, exc, 60)
                     return
-            ctx = plugin_context(self.settings, http=self.http, clock=self.clock,
-                                 source_name=source.name, cache=self._plugin_cache)  # fmt: skip
             error: SlushaError | None = None
             try:
-                stream = source.connector.stream(ctx, source.config, source.cursor)
+                stream = self.host.stream(source)
                 async with contextlib.aclosing(stream) as batches:
                     async for batch in batches:
                         if batch.posts:

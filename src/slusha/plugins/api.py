@@ -9,16 +9,16 @@ database or the bus; the pipeline persists what it returns.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncGenerator, Mapping, Sequence
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import BaseModel, ConfigDict, SecretStr, ValidationError
 
 from slusha.clock import Clock
 from slusha.domain.post import Post
-from slusha.errors import PermanentError
+from slusha.errors import InputError, PermanentError
 from slusha.plugins.net import HttpClient
 
 Cursor = dict[str, Any]
@@ -111,6 +111,63 @@ class PluginContext:
     """Process-wide scratch space shared by a scheduler's checks (OAuth tokens); never stored."""
 
 
+@dataclass(frozen=True)
+class IngestKey:
+    """The credentials of one enabled source that receives pushes (decrypted).
+
+    ``language`` is the source's language (ISO 639-1), sent on with its posts as a hint.
+    """
+
+    source_id: int
+    source_name: str
+    signing_secret: str | None = None
+    api_token: str | None = None
+    max_body_bytes: int = 1024 * 1024
+    replay_window_seconds: int = 300
+    language: str | None = None
+    config: Any = None
+    """The source's validated config, for connectors whose credentials have other names."""
+
+
+class ReceiveRefused(Exception):
+    """A pushed request refused before or while it is read: the HTTP status and why."""
+
+    def __init__(self, status: int, message: str, headers: Mapping[str, str] | None = None):
+        super().__init__(message)
+        self.status = status
+        self.message = message
+        self.headers = dict(headers or {})
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What the headers of a pushed request allow before its body is read.
+
+    ``keys``: the sources it may belong to; ``max_body_bytes``: the largest body to read;
+    ``authenticated``: the headers alone proved who sends it (a token), so the body may be
+    read at once; otherwise (a signature over the body) reads are rationed.
+    """
+
+    keys: tuple[IngestKey, ...]
+    max_body_bytes: int
+    authenticated: bool
+
+
+@dataclass
+class Received:
+    """A pushed request authenticated and parsed: its source, posts and rejected items.
+
+    ``replay_token`` names the request for the connector's replay check; handing it back to
+    ``release`` lets the very same request in again (it was not taken, the sender resends).
+    """
+
+    key: IngestKey
+    posts: list[Post]
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    deleted_ids: list[str] = field(default_factory=list)
+    replay_token: str | None = None
+
+
 class Connector:
     """Base class of every connector; subclasses declare the class attributes and override."""
 
@@ -163,6 +220,39 @@ class Connector:
         """Check reachability and credentials without changing anything."""
         return HealthReport(ok=True, message="nothing to check")
 
+    def ingest_key(
+        self, config: Any, *, source_id: int, source_name: str, language: str | None
+    ) -> IngestKey:
+        """The credentials of one source that receives pushes, as ``admit`` reads them."""
+        return IngestKey(source_id, source_name, language=language, config=config)
+
+    def admit(
+        self,
+        ctx: PluginContext,
+        keys: Sequence[IngestKey],
+        headers: Mapping[str, str],
+        *,
+        now: float,
+    ) -> Admission:
+        """Check a pushed request's credentials as far as the headers allow, before its body
+        is read (headers have lower-case names); raise ``ReceiveRefused`` to refuse it."""
+        raise ReceiveRefused(404, f"the {self.kind} connector does not receive pushes")
+
+    def receive(
+        self,
+        ctx: PluginContext,
+        admission: Admission,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        now: float,
+    ) -> Received:
+        """Authenticate the whole request and parse its posts; raise ``ReceiveRefused``."""
+        raise ReceiveRefused(404, f"the {self.kind} connector does not receive pushes")
+
+    def release(self, received: Received) -> None:
+        """Forget a received request that was not taken, so that its sender may resend it."""
+
     def urls(self, config: Any) -> list[str]:
         """The user-given URLs in ``config`` (checked by the SSRF guard when a source is added)."""
         return [
@@ -175,6 +265,15 @@ class Connector:
 DELIVERY_HEADER = "X-Slusha-Delivery"
 
 
+@dataclass(frozen=True)
+class InlineImage:
+    """A PNG shown inside an HTML message, referenced as ``cid:<content_id>``."""
+
+    content_id: str
+    png: bytes
+    alt: str = "chart"
+
+
 class Notifier:
     """Base class of every notifier (e-mail, chat, webhook ...)."""
 
@@ -183,6 +282,36 @@ class Notifier:
     summary: ClassVar[str]
     description: ClassVar[str] = ""
     Config: ClassVar[type[BaseModel]]
+    target_hint: ClassVar[str] = "URL"
+    """How the target of ``KIND:TARGET`` reads (``slusha alerts add --channel``)."""
+
+    @classmethod
+    def from_settings(cls, values: Mapping[str, Any]) -> Notifier:
+        """An instance for this server; ``values`` holds server settings (``smtp``)."""
+        return cls()
+
+    @classmethod
+    def parse_target(cls, target: str, *, new_secret: Callable[[], str]) -> BaseModel:
+        """The channel config of ``KIND:TARGET``: by default ``{"url": TARGET}``.
+
+        ``new_secret`` makes a signing secret, for channels that sign what they send."""
+        return cls.channel_config({"url": target} if target else {})
+
+    @classmethod
+    def channel_config(cls, values: Mapping[str, Any]) -> BaseModel:
+        """``Config`` validated, or ``InputError`` (code ``channel``) saying what is wrong."""
+        if not values:
+            raise InputError(f"the {cls.kind} channel needs a target after '{cls.kind}:'",
+                             code="channel")  # fmt: skip
+        try:
+            return cls.Config.model_validate(dict(values))
+        except ValidationError as exc:
+            message = str(exc.errors()[0].get("msg", "invalid value"))
+            target = next(iter(values.values()), "")
+            raise InputError(
+                f"bad {cls.kind} channel {target!r}: {message.removeprefix('Value error, ')}",
+                code="channel",
+            ) from None
 
     async def send(
         self,
@@ -203,19 +332,3 @@ class Notifier:
     async def test(self, ctx: PluginContext, config: Any) -> HealthReport:
         """Check the destination without sending a real alert."""
         return HealthReport(ok=True, message="nothing to check")
-
-
-@dataclass(frozen=True)
-class IngestKey:
-    """The credentials of one enabled webhook source (decrypted), as the ingest router needs.
-
-    ``language`` is the source's language (ISO 639-1), sent on with its posts as a hint.
-    """
-
-    source_id: int
-    source_name: str
-    signing_secret: str | None = None
-    api_token: str | None = None
-    max_body_bytes: int = 1024 * 1024
-    replay_window_seconds: int = 300
-    language: str | None = None

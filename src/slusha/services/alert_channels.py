@@ -2,36 +2,19 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
-from slusha.clock import Clock
 from slusha.config import Settings
-from slusha.errors import ConfigError
-from slusha.notifiers.channels import parse_channel
-from slusha.notifiers.email import EmailNotifier, SmtpSettings
-from slusha.notifiers.webhook import generate_secret
-from slusha.plugins.api import Notifier, PluginContext, reveal, secret_fields
-from slusha.plugins.net import HttpClient
-from slusha.plugins.registry import Registry, build_registry
+from slusha.errors import ConfigError, InputError
+from slusha.plugins.api import reveal, secret_fields
+from slusha.plugins.host import new_secret
+from slusha.plugins.registry import Registry
 from slusha.services.secrets import SecretBox
-from slusha.services.sources import build_http_client, plugin_context
-
-
-@functools.cache
-def default_registry() -> Registry:
-    """The plugin registry (built-ins and entry points), loaded once per process."""
-    return build_registry()
-
-
-def notifier_classes(registry: Registry | None = None) -> Mapping[str, type[Notifier]]:
-    """Notifier classes by channel kind, from the plugin registry."""
-    return (registry or default_registry()).notifiers
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,17 +52,18 @@ def parse_channels(
     texts: Sequence[str],
     *,
     settings: Settings,
-    secret_factory: Callable[[], str] = generate_secret,
-    registry: Registry | None = None,
+    registry: Registry,
+    secret_factory: Callable[[], str] = new_secret,
 ) -> ParsedChannels:
-    """Validate ``KIND:TARGET`` channels; ``ChannelError`` (an ``InputError``) for a bad one."""
+    """Validate ``KIND:TARGET`` channels; an ``InputError`` (code ``channel``) for a bad one.
+
+    The notifier of ``KIND`` reads ``TARGET``; a webhook gets a fresh signing secret from
+    ``secret_factory``, which the caller shows to the user once."""
     records: list[dict[str, Any]] = []
     secrets: list[dict[str, Any]] = []
     shown: list[tuple[str, str]] = []
     for text in texts:
-        kind, config = parse_channel(
-            text, secret_factory=secret_factory, plugins=notifier_classes(registry)
-        )
+        kind, config = parse_channel(text, registry=registry, secret_factory=secret_factory)
         names = set(secret_fields(type(config)))
         dumped = config.model_dump(mode="json")
         plain = {k: v for k, v in dumped.items() if k not in names}
@@ -100,13 +84,13 @@ def load_channels(
     token: str | None,
     *,
     settings: Settings,
-    registry: Registry | None = None,
+    registry: Registry,
 ) -> list[Channel]:
     """The stored channels with their secrets decrypted; ``ConfigError`` when the key changed."""
     secrets: list[dict[str, Any]] = []
     if token:
         secrets = list(SecretBox.from_settings(settings).decrypt(token).get("channels", []))
-    classes = notifier_classes(registry)
+    classes = registry.notifiers
     out = []
     for index, record in enumerate(records):
         kind = record["kind"]
@@ -121,42 +105,16 @@ def load_channels(
     return out
 
 
-def smtp_settings(settings: Settings) -> SmtpSettings | None:
-    """The mail server from the settings, or None when e-mail is not set up."""
-    if not settings.smtp_host:
-        return None
-    security = "tls" if settings.smtp_tls else "starttls" if settings.smtp_starttls else "none"
-    password = settings.smtp_password.get_secret_value() or None
-    try:
-        return SmtpSettings.model_validate(
-            {
-                "host": settings.smtp_host,
-                "port": settings.smtp_port,
-                "security": security,
-                "username": settings.smtp_username,
-                "password": password,
-                "from_address": settings.smtp_from or f"slusha@{settings.smtp_host}",
-            }
+def parse_channel(
+    text: str, *, registry: Registry, secret_factory: Callable[[], str] = new_secret
+) -> tuple[str, BaseModel]:
+    """``(kind, config)`` of one ``KIND:TARGET``; the notifier of ``KIND`` reads the target."""
+    kind, sep, target = text.strip().partition(":")
+    kind = kind.strip().lower()
+    cls = registry.notifiers.get(kind) if sep else None
+    if cls is None:
+        forms = ", ".join(
+            f"{k}:{registry.notifiers[k].target_hint}" for k in sorted(registry.notifiers)
         )
-    except ValidationError:
-        return None  # e-mail deliveries then fail with reason "config", visibly
-
-
-def build_notifiers(settings: Settings, registry: Registry | None = None) -> dict[str, Notifier]:
-    """One notifier per kind the plugin registry knows; e-mail gets the server's SMTP settings."""
-    out: dict[str, Notifier] = {}
-    for kind, cls in notifier_classes(registry).items():
-        if issubclass(cls, EmailNotifier):
-            out[kind] = cls(smtp=smtp_settings(settings))
-        else:
-            out[kind] = cls()
-    return out
-
-
-def delivery_context(
-    settings: Settings, *, clock: Clock, http: HttpClient | None = None
-) -> PluginContext:
-    """The plugin context deliveries run with (the shared outbound client, SSRF guard on)."""
-    return plugin_context(
-        settings, http=http or build_http_client(settings), clock=clock, source_name="alerts"
-    )
+        raise InputError(f"unknown channel {text!r}: expected {forms}", code="channel")
+    return kind, cls.parse_target(target.strip(), new_secret=secret_factory)

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from slusha.domain import charts
-from slusha.notifiers.email import InlineImage
+from slusha.plugins.api import InlineImage
 from slusha.services import alert_runs
 from slusha.store.alerts import RollupScope
 from slusha.store.db import Database

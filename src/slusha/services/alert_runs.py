@@ -14,7 +14,8 @@ from slusha.config import Settings
 from slusha.domain.alerts import AlertRule, RuleState, parse_rule
 from slusha.domain.post import Post
 from slusha.errors import SlushaError
-from slusha.notifiers.delivery import DeliveryResult
+from slusha.plugins.delivery import DeliveryResult
+from slusha.plugins.registry import Registry
 from slusha.query import compile_query
 from slusha.services.alert_channels import Channel, load_channels
 from slusha.store import alerts as store_alerts
@@ -65,7 +66,7 @@ def rules_version(db: Database) -> tuple[int, datetime | None]:
         return store_alerts.rules_version(tx.session)
 
 
-def load_active_rules(db: Database, *, settings: Settings) -> list[ActiveRule]:
+def load_active_rules(db: Database, *, settings: Settings, registry: Registry) -> list[ActiveRule]:
     """Every enabled rule; a rule that cannot be loaded is logged and skipped, never fatal."""
     with db.transaction() as tx:
         rows = store_alerts.list_rules(tx.session, enabled_only=True)
@@ -79,7 +80,9 @@ def load_active_rules(db: Database, *, settings: Settings) -> list[ActiveRule]:
         channels: list[Channel] = []
         channel_error = None
         try:
-            channels = load_channels(row.channels or [], row.secrets, settings=settings)
+            channels = load_channels(
+                row.channels or [], row.secrets, settings=settings, registry=registry
+            )
         except SlushaError as exc:
             channel_error = str(exc)
             log.error("alerts.channels_unusable", extra={"rule_id": row.id, "error": str(exc)})

@@ -10,17 +10,12 @@ from typing import Any
 
 from slusha.clock import Clock
 from slusha.config import Settings
+from slusha.domain.alerts.messages import sample_alert
 from slusha.errors import Conflict, InputError, NotFound
-from slusha.notifiers.channels import sample_alert
-from slusha.notifiers.delivery import DeliveryResult, RetryPolicy, deliver
-from slusha.plugins.net import HttpClient
-from slusha.services.alert_channels import (
-    Channel,
-    build_notifiers,
-    delivery_context,
-    load_channels,
-    parse_channels,
-)
+from slusha.plugins.delivery import DeliveryResult, RetryPolicy
+from slusha.plugins.host import PluginHost
+from slusha.plugins.registry import Registry
+from slusha.services.alert_channels import Channel, load_channels, parse_channels
 from slusha.services.alert_specs import RuleSpec, rule_config
 from slusha.services.teams import find_team
 from slusha.store import alerts as store_alerts
@@ -137,7 +132,13 @@ def _unique_name(wanted: str, taken: set[str]) -> str:
 
 
 def create_rule(
-    db: Database, *, spec: RuleSpec, settings: Settings, clock: Clock, actor: str = "cli"
+    db: Database,
+    *,
+    spec: RuleSpec,
+    settings: Settings,
+    clock: Clock,
+    registry: Registry,
+    actor: str = "cli",
 ) -> CreatedRule:
     """Add an alert rule; every input is checked first and each problem is an ``InputError``."""
     team = find_team(db, name=spec.team)
@@ -145,7 +146,7 @@ def create_rule(
         topics = _resolve_topics(tx.session, team=team, names=list(spec.topics))
     config = rule_config(spec, topic_ids=[t.id for t in topics])
     filters = config.pop("filters", {})
-    channels = parse_channels(list(spec.channels), settings=settings)
+    channels = parse_channels(list(spec.channels), settings=settings, registry=registry)
     wanted = " ".join((spec.name or "").split())
     if len(wanted) > MAX_NAME_LENGTH:
         raise InputError(f"a rule name is at most {MAX_NAME_LENGTH} characters")
@@ -352,9 +353,7 @@ async def send_test_alerts(
     db: Database,
     *,
     name_or_id: str,
-    settings: Settings,
-    clock: Clock,
-    http: HttpClient | None = None,
+    host: PluginHost,
     actor: str = "cli",
     team: str | None = None,
 ) -> list[ChannelTest]:
@@ -366,24 +365,17 @@ async def send_test_alerts(
         assert team_row is not None
         rule_id, rule_team_id, team_name = row.id, row.team_id, team_row.name
         records, token = list(row.channels or []), row.secrets
-    channels = load_channels(records, token, settings=settings)
-    now = clock.now()
+    channels = load_channels(records, token, settings=host.settings, registry=host.registry)
+    now = host.clock.now()
     alert = sample_alert(
-        rule_id=str(rule_id), team=team_name, now=now, link=settings.public_url
+        rule_id=str(rule_id), team=team_name, now=now, link=host.settings.public_url
     ).to_dict()
-    notifiers = build_notifiers(settings)
-    own_http = http is None
-    ctx = delivery_context(settings, clock=clock, http=http)
-    try:
-        results = await asyncio.gather(
-            *(
-                deliver(notifiers[c.kind], ctx, c.config, alert, policy=TEST_POLICY)
-                for c in channels
-            )
+    results = await asyncio.gather(
+        *(
+            host.send(c.kind, c.config, alert, delivery_id=str(alert["id"]), policy=TEST_POLICY)
+            for c in channels
         )
-    finally:
-        if own_http:
-            await ctx.http.aclose()
+    )
     with db.transaction() as tx:
         new = store_alerts.NewAlert(rule_id, rule_team_id, alert, "test")
         alert_row_id = store_alerts.record_alerts(tx.session, alerts=[new], now=now)[alert["id"]][0]
@@ -399,7 +391,7 @@ async def send_test_alerts(
                 attempts=result.attempts,
                 reason=result.reason,
                 message=result.message,
-                at=clock.now(),
+                at=host.clock.now(),
             )
         record_action(
             tx.session,

@@ -17,13 +17,13 @@ from slusha.clock import Clock
 from slusha.config import Settings
 from slusha.domain.inbox import render_saved_reply
 from slusha.errors import ConfigError, InputError, NotFound, PermanentError, TransientError
-from slusha.plugins.net import HttpClient
+from slusha.plugins.host import LoadedSource, PluginHost
 from slusha.plugins.registry import Registry
 from slusha.services import sla
 from slusha.services.access import Principal
 from slusha.services.inbox_access import actor_id, require_inbox, require_visible
 from slusha.services.reply_checks import DEFAULT_CHECKS, Draft, Issue, PreSendCheck, run_checks
-from slusha.services.sources import LoadedSource, loaded_from_row, plugin_context
+from slusha.services.sources import loaded_from_row
 from slusha.store import events as store_events
 from slusha.store import inbox as store_inbox
 from slusha.store import replies as store_replies
@@ -157,9 +157,7 @@ async def send_reply(
     mention_id: int,
     text: str,
     clock: Clock,
-    registry: Registry,
-    settings: Settings,
-    http: HttpClient,
+    host: PluginHost,
     idempotency_key: str | None = None,
     checks: Sequence[PreSendCheck] = DEFAULT_CHECKS,
     max_attempts: int = MAX_ATTEMPTS,
@@ -182,18 +180,17 @@ async def send_reply(
         text=text,
         key=key,
         clock=clock,
-        registry=registry,
-        settings=settings,
+        registry=host.registry,
+        settings=host.settings,
         checks=checks,
     )
     if reply.status == "sent":
         return _view(reply)
-    ctx = plugin_context(settings, http=http, clock=clock, source_name=loaded.name)
     last: TransientError | None = None
     for attempt in range(max_attempts):
         await asyncio.to_thread(_count_attempt, db, reply_id=reply.id, clock=clock)
         try:
-            result = await loaded.connector.reply(ctx, loaded.config, post, reply.text, key)
+            result = await host.reply(loaded, post, reply.text, key)
         except TransientError as exc:
             last = exc
             await asyncio.to_thread(
@@ -328,9 +325,7 @@ async def retry_pending(
     db: Database,
     *,
     clock: Clock,
-    registry: Registry,
-    settings: Settings,
-    http: HttpClient,
+    host: PluginHost,
     limit: int = 20,
 ) -> list[ReplyView]:
     """Publish replies left pending (a crash or an outage), each with its own key."""
@@ -358,9 +353,7 @@ async def retry_pending(
                     mention_id=mention_id,
                     text=text,
                     clock=clock,
-                    registry=registry,
-                    settings=settings,
-                    http=http,
+                    host=host,
                     idempotency_key=key,
                     max_attempts=1,
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -17,19 +17,10 @@ from slusha.config import Settings
 from slusha.domain.languages import check_language
 from slusha.domain.post import Post
 from slusha.errors import ConfigError, Conflict, InputError, NotFound, SlushaError
-from slusha.plugins.addresses import AddressPolicy
-from slusha.plugins.api import (
-    Connector,
-    IngestKey,
-    PluginContext,
-    PluginLimits,
-    reveal,
-    secret_fields,
-)
+from slusha.plugins.api import Connector, IngestKey, secret_fields
 from slusha.plugins.codes import describe_code
-from slusha.plugins.net import HttpClient, NetLimits
+from slusha.plugins.host import LoadedSource, PluginHost
 from slusha.plugins.registry import Registry
-from slusha.plugins.transport import Resolver
 from slusha.services.secrets import SecretBox
 from slusha.store import sources as store_sources
 from slusha.store.audit import record_action
@@ -59,41 +50,6 @@ class DeletionSink(Protocol):
     """Takes the ids of a source's posts deleted at the network to the pipeline."""
 
     async def __call__(self, source_id: int, network: str, external_ids: list[str]) -> None: ...
-
-
-def build_http_client(
-    settings: Settings,
-    *,
-    resolver: Resolver | None = None,
-    allowed_networks: Iterable[str] = (),
-    limits: NetLimits | None = None,
-) -> HttpClient:
-    """The outbound client for this process, with the operator's private-network policy."""
-    policy = AddressPolicy.build(
-        allow_private_networks=settings.allow_private_networks,
-        allowed_networks=allowed_networks,
-    )
-    limits = limits or NetLimits(total_timeout_seconds=settings.http_timeout_seconds)
-    return HttpClient(limits=limits, policy=policy, resolver=resolver)
-
-
-def plugin_context(
-    settings: Settings,
-    *,
-    http: HttpClient,
-    clock: Clock,
-    source_name: str | None = None,
-    cache: dict[str, Any] | None = None,
-) -> PluginContext:
-    """The context a plugin runs with, its limits taken from the settings."""
-    return PluginContext(
-        http=http,
-        clock=clock,
-        logger=logging.getLogger(f"slusha.connectors.{source_name or 'any'}"),
-        limits=PluginLimits(backfill_max_posts=settings.backfill_max_posts),
-        source_name=source_name,
-        cache=cache if cache is not None else {},
-    )
 
 
 def describe_validation(kind: str, exc: ValidationError) -> str:
@@ -131,10 +87,7 @@ def validate_config(
 async def add_source(
     db: Database,
     *,
-    registry: Registry,
-    settings: Settings,
-    clock: Clock,
-    http: HttpClient,
+    host: PluginHost,
     kind: str,
     name: str,
     config: dict[str, Any],
@@ -152,14 +105,15 @@ async def add_source(
     if not name:
         raise InputError("a source needs a name (--name)")
     language = check_language(language)
-    connector = registry.connector(kind)
+    connector = host.connector(kind)
     model, plain, secret_values = validate_config(connector, {**config, **(secrets or {})})
     for url in connector.urls(model):
-        await http.check_url(url)
-    token = SecretBox.from_settings(settings).encrypt(secret_values) if secret_values else None
+        await host.http.check_url(url)
+    box = SecretBox.from_settings(host.settings)
+    token = box.encrypt(secret_values) if secret_values else None
     if interval_seconds is not None and interval_seconds < 10:
         raise InputError("the interval must be at least 10 seconds")
-    now = clock.now()
+    now = host.clock.now()
     with db.transaction() as tx:
         if store_sources.get_source(tx.session, name_or_id=name) is not None:
             raise Conflict(f"a source named {name!r} exists already")
@@ -252,23 +206,6 @@ def _change_source(
     return source
 
 
-@dataclass
-class LoadedSource:
-    """A source ready to run: its connector and validated config (secrets decrypted).
-
-    ``language`` is the language its posts are written in, when the source names one.
-    """
-
-    id: int
-    name: str
-    kind: str
-    connector: Connector
-    config: Any
-    cursor: dict[str, Any] | None
-    interval_seconds: int
-    language: str | None = None
-
-
 def load_source(
     db: Database, *, registry: Registry, settings: Settings, name_or_id: str | int
 ) -> LoadedSource:
@@ -312,24 +249,15 @@ class TestOutcome:
     words: str
 
 
-async def test_source(
-    db: Database,
-    *,
-    registry: Registry,
-    settings: Settings,
-    clock: Clock,
-    http: HttpClient,
-    name_or_id: str | int,
-) -> TestOutcome:
-    """Run the connector's check once (RSS: one fetch) through ``http``; store nothing.
+async def test_source(db: Database, *, host: PluginHost, name_or_id: str | int) -> TestOutcome:
+    """Run the connector's check once (RSS: one fetch) through the host; store nothing.
 
     A failure is an outcome, not an exception: refused addresses, timeouts, bad credentials
     and unreadable answers all come back with their code described in plain words.
     """
-    loaded = load_source(db, registry=registry, settings=settings, name_or_id=name_or_id)
-    ctx = plugin_context(settings, http=http, clock=clock, source_name=loaded.name)
+    loaded = load_source(db, registry=host.registry, settings=host.settings, name_or_id=name_or_id)
     try:
-        report = await loaded.connector.test(ctx, loaded.config)
+        report = await host.test_connector(loaded.connector, loaded.config)
     except SlushaError as exc:
         return TestOutcome(False, str(exc), exc.code, describe_code(exc.code))
     words = "" if report.ok else describe_code(report.code)
@@ -479,16 +407,13 @@ class OpmlReport:
 async def import_opml(
     db: Database,
     *,
-    registry: Registry,
-    settings: Settings,
-    clock: Clock,
-    http: HttpClient,
+    host: PluginHost,
     data: bytes,
     actor: str = "cli",
 ) -> OpmlReport:
     """Add one RSS source per feed in an OPML file; feeds already present are skipped."""
     # The RSS plugin owns OPML; reach it through the registry, as every plugin is reached.
-    parse_opml = getattr(registry.connector("rss"), "parse_opml", None)
+    parse_opml = getattr(host.connector("rss"), "parse_opml", None)
     if parse_opml is None:
         raise ConfigError("the installed rss connector cannot read OPML files")
     feeds = parse_opml(data)
@@ -504,9 +429,8 @@ async def import_opml(
         name = unique_name(feed.title, taken)
         try:
             await add_source(
-                db, registry=registry, settings=settings, clock=clock, http=http, kind="rss",
-                name=name, config={"url": feed.url}, actor=actor,
-            )  # fmt: skip
+                db, host=host, kind="rss", name=name, config={"url": feed.url}, actor=actor
+            )
         except SlushaError as exc:
             report.skipped.append((feed.url, str(exc)))
             continue
@@ -527,10 +451,7 @@ class BackfillReport:
 async def backfill_topic(
     db: Database,
     *,
-    registry: Registry,
-    settings: Settings,
-    clock: Clock,
-    http: HttpClient,
+    host: PluginHost,
     terms: Sequence[str],
     sink: Sink,
     since: datetime | None = None,
@@ -541,6 +462,7 @@ async def backfill_topic(
     and skipped, never fatal to the others.
     """
     report = BackfillReport()
+    registry, settings = host.registry, host.settings
     limit = settings.backfill_max_posts
     terms = [t for t in (term.strip() for term in terms) if t]
     if limit <= 0 or not terms:
@@ -557,9 +479,8 @@ async def backfill_topic(
             except SlushaError as exc:
                 report.errors[row.name] = str(exc)
     for source in loaded:
-        ctx = plugin_context(settings, http=http, clock=clock, source_name=source.name)
         try:
-            posts = await source.connector.search(ctx, source.config, terms, since, limit)
+            posts = await host.search(source, terms, since, limit)
         except SlushaError as exc:
             report.errors[source.name] = f"{describe_code(exc.code)}: {exc}"
             continue
@@ -570,26 +491,21 @@ async def backfill_topic(
     return report
 
 
-def load_ingest_keys(db: Database, *, registry: Registry, settings: Settings) -> list[IngestKey]:
-    """Decrypted credentials of every enabled webhook source, for the ingest router."""
+def load_ingest_keys(
+    db: Database, *, registry: Registry, settings: Settings, kind: str = "webhook"
+) -> list[IngestKey]:
+    """Decrypted credentials of every enabled ``kind`` source, for the ingest route."""
     keys = []
     with db.transaction() as tx:
-        for row in store_sources.list_sources(tx.session, kinds=["webhook"], enabled_only=True):
+        for row in store_sources.list_sources(tx.session, kinds=[kind], enabled_only=True):
             try:
                 loaded = loaded_from_row(row, registry=registry, settings=settings)
             except SlushaError as exc:
-                log.warning("webhook source unusable: %s", exc, extra={"source": row.name})
+                log.warning("push source unusable: %s", exc, extra={"source": row.name})
                 continue
-            config = loaded.config
             keys.append(
-                IngestKey(
-                    source_id=row.id,
-                    source_name=row.name,
-                    signing_secret=reveal(config.signing_secret) or None,
-                    api_token=reveal(config.api_token) or None,
-                    max_body_bytes=config.max_body_bytes,
-                    replay_window_seconds=config.replay_window_seconds,
-                    language=loaded.language,
+                loaded.connector.ingest_key(
+                    loaded.config, source_id=row.id, source_name=row.name, language=loaded.language
                 )
             )
     return keys

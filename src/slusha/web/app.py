@@ -24,6 +24,7 @@ from slusha.bus.messages import SUBJECT_POSTS
 from slusha.clock import Clock, SystemClock
 from slusha.config import Settings
 from slusha.errors import SlushaError
+from slusha.plugins.host import PluginHost
 from slusha.store.db import Database
 from slusha.web.deps import CsrfError, NotSignedInError, optional_caller, render
 from slusha.web.i18n import Translations
@@ -45,12 +46,6 @@ def _templates() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-
-
-def _default_registry() -> Any:
-    from slusha.plugins.registry import build_registry
-
-    return build_registry()
 
 
 def _is_api(request: Request) -> bool:
@@ -136,15 +131,24 @@ def create_app(
     bus: Bus | None = None,
     clock: Clock | None = None,
     submit: Any = None,
-    registry: Any = None,
+    host: PluginHost | None = None,
     process_health: Any = None,
     metrics: Any = None,
 ) -> FastAPI:
     """The web app over ``db``; ``bus`` feeds the live stream (polling without it), ``submit``
     takes posts from the ingest webhook (no ingest route without it), ``process_health``
     lists the supervised tasks of the process for the status page and ``/readyz``, ``metrics``
-    renders ``/metrics`` (no such route without it)."""
+    renders ``/metrics`` (no such route without it). ``host`` runs the plugins; without one
+    the app builds its own on first use and closes it when it stops."""
     clock = clock or SystemClock()
+    own_host: list[PluginHost] = []
+
+    def make_host() -> PluginHost:
+        if host is not None:
+            return host
+        own_host.append(PluginHost(settings=settings, clock=clock))
+        return own_host[0]
+
     broadcaster = Broadcaster()
     state = WebState(
         settings=settings,
@@ -153,7 +157,7 @@ def create_app(
         templates=_templates(),
         translations=Translations(),
         broadcaster=broadcaster,
-        registry_factory=(lambda: registry) if registry is not None else _default_registry,
+        host_factory=make_host,
         policy=session_policy(settings),
         process_health=process_health,
         queued_posts=(lambda: bus.unfinished(SUBJECT_POSTS)) if bus is not None else None,
@@ -174,6 +178,8 @@ def create_app(
             broadcaster.close()
             state.alert_broadcaster.close()
             state.mention_wakeups.close()
+            for made in own_host:
+                await made.aclose()
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
@@ -212,12 +218,12 @@ def create_app(
         from slusha.services.sources import load_ingest_keys
         from slusha.web.api.ingest import create_ingest_router
 
-        async def keys() -> Any:
+        async def keys(kind: str) -> Any:
             return await run_in_threadpool(
-                load_ingest_keys, db, registry=state.registry, settings=settings
+                load_ingest_keys, db, registry=state.registry, settings=settings, kind=kind
             )
 
-        app.include_router(create_ingest_router(submit=submit, keys=keys, clock=clock))
+        app.include_router(create_ingest_router(submit=submit, keys=keys, host=lambda: state.host))
 
     from slusha.web.ui import (
         admin,

@@ -11,6 +11,8 @@ from jinja2 import Environment
 
 from slusha.clock import Clock
 from slusha.config import Settings
+from slusha.plugins.host import PluginHost
+from slusha.plugins.registry import Registry
 from slusha.services.auth import SessionPolicy
 from slusha.store.db import Database
 from slusha.web.i18n import Translations
@@ -27,7 +29,7 @@ class WebState:
     templates: Environment
     translations: Translations
     broadcaster: Broadcaster
-    registry_factory: Callable[[], Any]
+    host_factory: Callable[[], PluginHost]
     policy: SessionPolicy = field(default_factory=SessionPolicy)
     alert_broadcaster: Broadcaster = field(default_factory=Broadcaster)  # /live/alerts
     mention_wakeups: MentionWakeups = field(default_factory=MentionWakeups)  # /live/presence
@@ -39,14 +41,19 @@ class WebState:
     # still holds; both absent when the app runs without a pipeline (tests, ``--role web``).
     process_health: Callable[[], list[dict[str, Any]]] | None = None
     queued_posts: Callable[[], int] | None = None
-    _registry: Any = None
+    _host: PluginHost | None = None
 
     @property
-    def registry(self) -> Any:
-        """The plugin registry, loaded on first use (sources pages)."""
-        if self._registry is None:
-            self._registry = self.registry_factory()
-        return self._registry
+    def host(self) -> PluginHost:
+        """The plugin host of the process (built on first use when the app made it)."""
+        if self._host is None:
+            self._host = self.host_factory()
+        return self._host
+
+    @property
+    def registry(self) -> Registry:
+        """The plugin registry (the host's)."""
+        return self.host.registry
 
 
 def session_policy(settings: Settings) -> SessionPolicy:

@@ -20,6 +20,7 @@ from slusha.connectors.webhook.connector import WebhookConfig
 from slusha.domain.post import Post
 from slusha.plugins.api import IngestKey
 from slusha.web.api.ingest import IngestSummary, create_ingest_router
+from tests.connectors.webhook.hosts import ingest_host
 from tests.support.origin import serve_app
 
 FIXTURE = Path(__file__).resolve().parents[2] / "fixtures" / "webhook" / "posts.json"
@@ -48,12 +49,13 @@ class Receiver:
 def server() -> Iterator[tuple[str, Receiver]]:
     receiver = Receiver()
 
-    async def keys() -> list[IngestKey]:
+    async def keys(kind: str) -> list[IngestKey]:
         return [IngestKey(source_id=7, source_name="crm", signing_secret=SECRET,
                           api_token=TOKEN, max_body_bytes=64 * 1024, language="mk")]  # fmt: skip
 
     app = FastAPI()
-    app.include_router(create_ingest_router(submit=receiver, keys=keys, clock=FrozenClock(NOW)))
+    host = ingest_host(FrozenClock(NOW))
+    app.include_router(create_ingest_router(submit=receiver, keys=keys, host=lambda: host))
     with serve_app(app) as port:
         yield f"http://127.0.0.1:{port}/api/v1/ingest", receiver
 

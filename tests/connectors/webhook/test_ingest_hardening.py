@@ -18,6 +18,7 @@ from slusha.domain.post import Post
 from slusha.errors import TransientError
 from slusha.plugins.api import IngestKey
 from slusha.web.api.ingest import IngestSummary, create_ingest_router
+from tests.connectors.webhook.hosts import ingest_host
 from tests.support.origin import serve_app
 
 SECRET = "s3cret-s3cret-s3cret"
@@ -44,12 +45,13 @@ class Receiver:
 def server() -> Iterator[tuple[int, Receiver]]:
     receiver = Receiver()
 
-    async def keys() -> list[IngestKey]:
+    async def keys(kind: str) -> list[IngestKey]:
         return [IngestKey(source_id=7, source_name="crm", signing_secret=SECRET,
                           api_token=TOKEN, max_body_bytes=10 * 1024 * 1024)]  # fmt: skip
 
     app = FastAPI()
-    app.include_router(create_ingest_router(submit=receiver, keys=keys, clock=FrozenClock(NOW)))
+    host = ingest_host(FrozenClock(NOW))
+    app.include_router(create_ingest_router(submit=receiver, keys=keys, host=lambda: host))
     with serve_app(app) as port:
         yield port, receiver
 

@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import ClassVar
 
 from pydantic import Field, SecretStr, model_validator
 
-from slusha.plugins.api import Connector, HealthReport, PluginConfig, PluginContext
+from slusha.connectors.webhook import receive as receiving
+from slusha.plugins.api import (
+    Admission,
+    Connector,
+    HealthReport,
+    IngestKey,
+    PluginConfig,
+    PluginContext,
+    Received,
+    reveal,
+)
 
 DEFAULT_MAX_BODY_BYTES = 1024 * 1024
 
@@ -75,3 +86,51 @@ class WebhookConnector(Connector):
             if value is not None
         ]
         return HealthReport(ok=True, message=f"accepts {' and '.join(methods)} authentication")
+
+    def __init__(self) -> None:
+        self._replays = receiving.ReplayCache()
+
+    def ingest_key(
+        self, config: WebhookConfig, *, source_id: int, source_name: str, language: str | None
+    ) -> IngestKey:
+        """The source's secret and token, decrypted, and its limits."""
+        return IngestKey(
+            source_id=source_id,
+            source_name=source_name,
+            signing_secret=reveal(config.signing_secret) or None,
+            api_token=reveal(config.api_token) or None,
+            max_body_bytes=config.max_body_bytes,
+            replay_window_seconds=config.replay_window_seconds,
+            language=language,
+            config=config,
+        )
+
+    def admit(
+        self,
+        ctx: PluginContext,
+        keys: Sequence[IngestKey],
+        headers: Mapping[str, str],
+        *,
+        now: float,
+    ) -> Admission:
+        """A token is checked here in full; a signature's timestamp and window."""
+        return receiving.admit(keys, headers, now=now)
+
+    def receive(
+        self,
+        ctx: PluginContext,
+        admission: Admission,
+        headers: Mapping[str, str],
+        body: bytes,
+        *,
+        now: float,
+    ) -> Received:
+        """The signature over the body, the replay check, then the posts."""
+        return receiving.receive(
+            admission, headers, body, now=now, replays=self._replays, network="webhook"
+        )
+
+    def release(self, received: Received) -> None:
+        """The same signed request may come again (it was not stored)."""
+        if received.replay_token:
+            self._replays.forget(received.replay_token)

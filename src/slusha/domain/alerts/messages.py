@@ -82,3 +82,21 @@ class Alert:
             incident_id=data.get("incident_id"),
             topic_ids=tuple(data.get("topic_ids", ())),
         )
+
+
+def sample_alert(*, rule_id: str, team: str, now: datetime, link: str | None = None) -> Alert:
+    """A harmless alert for ``slusha alerts test``: proves the channel works end to end."""
+    return Alert(
+        id=f"{rule_id}:test:{now.isoformat()}",
+        rule_id=rule_id,
+        rule_name="Test",
+        team=team,
+        kind="match",
+        state="info",
+        title="Test alert from Slusha",
+        summary="If you can read this, alerts of this rule reach this channel.",
+        created_at=now,
+        explanation=Explanation(
+            reason="someone ran a channel test", stream_url=link, facts=(("Team", team),)
+        ),
+    )

@@ -172,8 +172,9 @@ def create_from(
         **values,
     )
     return alert_service.create_rule(
-        state.db, spec=spec, settings=state.settings, clock=state.clock, actor=principal.username
-    )
+        state.db, spec=spec, settings=state.settings, clock=state.clock,
+        registry=state.registry, actor=principal.username,
+    )  # fmt: skip
 
 
 @router.get("/alerts/{rule_id}", response_model=AlertRuleRead, summary="One rule")
@@ -238,11 +239,7 @@ async def test_rule(
 ) -> list[dict[str, Any]]:
     rule_for(state, caller.principal, rule_id, "topics.write")
     results = await alert_service.send_test_alerts(
-        state.db,
-        name_or_id=str(rule_id),
-        settings=state.settings,
-        clock=state.clock,
-        actor=caller.principal.username,
+        state.db, name_or_id=str(rule_id), host=state.host, actor=caller.principal.username
     )
     return [
         {

@@ -12,7 +12,6 @@ from starlette.concurrency import run_in_threadpool
 
 from slusha.errors import InputError
 from slusha.services import inbox, presence, replies, reports, routing
-from slusha.services.sources import build_http_client
 from slusha.web.api.common import MAX_ID, Id, utc
 from slusha.web.deps import Caller, checked_caller, current_caller, web_state
 from slusha.web.problems import PROBLEM_RESPONSES
@@ -280,19 +279,16 @@ async def reply(
             name=body.saved,
         )
     try:
-        async with build_http_client(state.settings) as http:
-            view = await replies.send_reply(
-                state.db,
-                principal=caller.principal,
-                mention_id=mention_id,
-                text=text,
-                clock=state.clock,
-                registry=state.registry,
-                settings=state.settings,
-                http=http,
-                idempotency_key=body.idempotency_key,
-                resolve=body.resolve,
-            )
+        view = await replies.send_reply(
+            state.db,
+            principal=caller.principal,
+            mention_id=mention_id,
+            text=text,
+            clock=state.clock,
+            host=state.host,
+            idempotency_key=body.idempotency_key,
+            resolve=body.resolve,
+        )
     finally:
         state.mention_wakeups.notify(mention_id)  # sent or failed: its open pages show it
     return view.to_dict()

@@ -1,16 +1,15 @@
-"""``POST /api/v1/ingest``: posts pushed by other systems, verified before they are read.
+"""``POST /api/v1/ingest/{kind}``: posts pushed by other systems, verified before they are read.
 
-The router authenticates each request against the enabled webhook sources (an HMAC-SHA256
-signature over timestamp and body, or a bearer token), refuses bodies over the cap with 413 while
-reading them, and hands valid posts to an injected ``submit`` callable, so it does not depend on
-the pipeline.
+One generic route for every connector that receives pushes (the ``webhook`` capability):
+the plugin host asks the connector to admit the request from its headers (credentials checked
+before the body is read), reads the body up to the connector's cap (413 beyond it), lets the
+connector authenticate and parse it, and hands the posts to an injected ``submit`` callable, so
+the route does not depend on the pipeline. ``POST /api/v1/ingest`` is the ``webhook`` kind's.
 """
 
 from __future__ import annotations
 
 import asyncio
-import hashlib
-import hmac
 import logging
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -20,16 +19,13 @@ from typing import Any, Protocol
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 
-from slusha.clock import Clock
-from slusha.connectors.webhook.client import SIGNATURE_HEADER, TIMESTAMP_HEADER, signature
-from slusha.connectors.webhook.parse import PayloadError, parse_payload
 from slusha.domain.post import Post
 from slusha.errors import TransientError
-from slusha.plugins.api import IngestKey
+from slusha.plugins.api import IngestKey, ReceiveRefused
+from slusha.plugins.host import PluginHost
 
 log = logging.getLogger("slusha.web.ingest")
-HARD_MAX_BODY_BYTES = 10 * 1024 * 1024
-SIGNED_READS_AT_ONCE = 8
+UNAUTHENTICATED_READS_AT_ONCE = 8
 RETRY_AFTER_SECONDS = 5
 
 
@@ -50,55 +46,11 @@ class Submit(Protocol):
     ) -> Awaitable[IngestSummary]: ...
 
 
-KeyLoader = Callable[[], Awaitable[Sequence[IngestKey]]]
+KeyLoader = Callable[[str], Awaitable[Sequence[IngestKey]]]
 
 
-class _ReplayCache:
-    """Signatures seen within the replay window: the same signed request is accepted once."""
-
-    def __init__(self) -> None:
-        self._seen: dict[str, float] = {}
-
-    def add(self, sig: str, *, now: float, window: float) -> bool:
-        if len(self._seen) > 10_000:
-            self._seen = {k: v for k, v in self._seen.items() if v > now}
-        expiry = self._seen.get(sig)
-        if expiry is not None and expiry > now:
-            return False
-        self._seen[sig] = now + 2 * window
-        return True
-
-    def forget(self, sig: str) -> None:
-        """Let the same signed request in again (it was not taken: the sender retries it)."""
-        self._seen.pop(sig, None)
-
-
-def _error(status: int, message: str, **headers: str) -> JSONResponse:
+def _error(status: int, message: str, headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse({"error": message}, status_code=status, headers=headers or None)
-
-
-def _match_token(keys: Sequence[IngestKey], token: str) -> IngestKey | None:
-    # Compare digests in constant time so the response time leaks nothing about the token.
-    given = hashlib.sha256(token.encode("utf-8")).digest()
-    found = None
-    for key in keys:
-        if key.api_token:
-            wanted = hashlib.sha256(key.api_token.encode("utf-8")).digest()
-            if hmac.compare_digest(given, wanted):
-                found = key
-    return found
-
-
-def _match_signature(
-    keys: Sequence[IngestKey], stamp: str, sig: str, body: bytes
-) -> IngestKey | None:
-    found = None
-    for key in keys:
-        if key.signing_secret and hmac.compare_digest(
-            signature(key.signing_secret, stamp, body), sig
-        ):
-            found = key
-    return found
 
 
 async def _read_capped(request: Request, cap: int) -> bytes | None:
@@ -119,89 +71,60 @@ def create_ingest_router(
     *,
     submit: Submit,
     keys: KeyLoader,
-    clock: Clock,
+    host: Callable[[], PluginHost],
     prefix: str = "/api/v1",
 ) -> APIRouter:
-    """The ingest router; ``keys`` lists enabled webhook sources, ``submit`` takes the posts."""
+    """The ingest router; ``keys(kind)`` lists enabled sources of a kind, ``submit`` takes the
+    posts, ``host()`` is the process's plugin host."""
     router = APIRouter(prefix=prefix, tags=["ingest"])
-    replays = _ReplayCache()
-    signed_reads = asyncio.Semaphore(SIGNED_READS_AT_ONCE)
+    # Bodies whose credentials only the body can prove (signatures) are read a few at a
+    # time, so unauthenticated senders cannot make the server hold many large bodies at once.
+    rationed = asyncio.Semaphore(UNAUTHENTICATED_READS_AT_ONCE)
 
-    @router.post("/ingest", status_code=202, summary="Push posts in the post format")
-    async def ingest(request: Request) -> JSONResponse:
-        candidates = list(await keys())
+    async def ingest(kind: str, request: Request) -> JSONResponse:
+        plugins = host()
+        if not plugins.receives(kind):
+            return _error(404, f"no connector of kind {kind!r} receives pushes")
+        candidates = list(await keys(kind))
         if not candidates:
-            return _error(404, "no webhook source is configured (slusha sources add webhook)")
+            return _error(404, f"no enabled {kind} source receives pushes here (an admin adds "
+                               "one on the Sources page)")  # fmt: skip
         client = request.client.host if request.client else "?"
-        key: IngestKey | None = None
-        auth = request.headers.get("authorization", "")
-        sig = request.headers.get(SIGNATURE_HEADER, "")
-        stamp = request.headers.get(TIMESTAMP_HEADER, "")
-        # Credentials are checked before the body is read, as far as they can be: a token
-        # completely, a signature's timestamp and window (the signature itself covers the
-        # body). Bodies of signed requests are read a few at a time, so unauthenticated
-        # senders cannot make the server hold many large bodies at once.
-        if sig:
-            now = clock.now().timestamp()
-            signing = [k for k in candidates if k.signing_secret]
-            if not stamp.isdigit():
-                log.warning("ingest refused: signature without timestamp", extra={"client": client})
-                return _error(401, f"{TIMESTAMP_HEADER} is missing or not unix seconds")
-            if not signing or abs(now - int(stamp)) > max(k.replay_window_seconds for k in signing):
-                log.warning("ingest refused: timestamp outside window", extra={"client": client})
-                return _error(401, "the timestamp is outside the replay window")
-            cap = min(HARD_MAX_BODY_BYTES, max(k.max_body_bytes for k in signing))
-            async with signed_reads:
-                body = await _read_capped(request, cap)
-            if body is None:
-                return _error(413, f"the body is larger than {cap} bytes")
-            key = _match_signature(signing, stamp, sig, body)
-            if key is None:
-                log.warning("ingest refused: forged or wrong signature", extra={"client": client})
-                return _error(401, "the signature does not match", **{"WWW-Authenticate": "HMAC"})
-            if abs(now - int(stamp)) > key.replay_window_seconds:
-                log.warning("ingest refused: timestamp outside window", extra={"client": client})
-                return _error(401, "the timestamp is outside the replay window")
-            if not replays.add(sig, now=now, window=key.replay_window_seconds):
-                log.warning("ingest refused: replayed request", extra={"client": client})
-                return _error(401, "this signed request was already received (replay)")
-        elif auth.lower().startswith("bearer "):
-            key = _match_token(candidates, auth[7:].strip())
-            if key is None:
-                log.warning("ingest refused: unknown token", extra={"client": client})
-                return _error(401, "the token is not valid", **{"WWW-Authenticate": "Bearer"})
-            cap = min(HARD_MAX_BODY_BYTES, key.max_body_bytes)
-            body = await _read_capped(request, cap)
-            if body is None:
-                return _error(413, f"the body is larger than {cap} bytes")
-        else:
-            log.warning("ingest refused: no credentials", extra={"client": client})
-            return _error(401, f"sign the request ({SIGNATURE_HEADER}) or send a bearer token",
-                          **{"WWW-Authenticate": "Bearer"})  # fmt: skip
-        if len(body) > key.max_body_bytes:
-            return _error(413, f"the body is larger than {key.max_body_bytes} bytes")
+        headers = {k.lower(): v for k, v in request.headers.items()}
+        now = plugins.clock.now().timestamp()
         try:
-            parsed = parse_payload(body)
-        except PayloadError as exc:
-            return _error(400, str(exc))
+            admission = plugins.admit(kind, candidates, headers, now=now)
+            if admission.authenticated:
+                body = await _read_capped(request, admission.max_body_bytes)
+            else:
+                async with rationed:
+                    body = await _read_capped(request, admission.max_body_bytes)
+            if body is None:
+                return _error(413, f"the body is larger than {admission.max_body_bytes} bytes")
+            received = plugins.receive(kind, admission, headers, body, now=now)
+        except ReceiveRefused as refused:
+            if refused.status == 401:
+                log.warning("ingest refused", extra={"client": client, "error": refused.message})
+            return _error(refused.status, refused.message, refused.headers)
         summary = IngestSummary()
-        if parsed.posts:
+        if received.posts:
             try:
                 summary = await submit(
-                    parsed.posts, source_id=key.source_id, source_language=key.language
+                    received.posts,
+                    source_id=received.key.source_id,
+                    source_language=received.key.language,
                 )
             except TransientError as exc:
                 # Not stored yet: the sender must not take this for an acknowledgement, and
                 # may send the very same signed request again.
                 log.warning("ingest deferred", extra={"client": client, "error": str(exc)})
-                if sig:
-                    replays.forget(sig)
-                return _error(503, str(exc), **{"Retry-After": str(RETRY_AFTER_SECONDS)})
-        rejected = [*parsed.rejected, *summary.rejected]
-        status = 202 if parsed.posts or not rejected else 422
+                plugins.release(kind, received)
+                return _error(503, str(exc), {"Retry-After": str(RETRY_AFTER_SECONDS)})
+        rejected = [*received.rejected, *summary.rejected]
+        status = 202 if received.posts or not rejected else 422
         return JSONResponse(
             {
-                "source": key.source_name,
+                "source": received.key.source_name,
                 "accepted": summary.accepted,
                 "duplicates": summary.duplicates,
                 "rejected": rejected,
@@ -209,5 +132,13 @@ def create_ingest_router(
             },
             status_code=status,
         )
+
+    @router.post("/ingest", status_code=202, summary="Push posts in the post format")
+    async def ingest_webhook(request: Request) -> JSONResponse:
+        return await ingest("webhook", request)
+
+    @router.post("/ingest/{kind}", status_code=202, summary="Push posts to a connector")
+    async def ingest_kind(kind: str, request: Request) -> JSONResponse:
+        return await ingest(kind, request)
 
     return router

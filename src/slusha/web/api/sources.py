@@ -89,13 +89,11 @@ async def add(state: WebState, caller: Caller, body: SourceCreate) -> int:
     """Add a source as ``caller``; its id."""
     require(caller.principal, "sources.write")
     state.registry.connector(body.kind)  # an unknown kind answers before any network set-up
-    async with services.build_http_client(state.settings) as http:
-        source = await services.add_source(
-            state.db, registry=state.registry, settings=state.settings, clock=state.clock,
-            http=http, kind=body.kind, name=body.name, config=body.config, secrets=body.secrets,
-            interval_seconds=body.interval_seconds, language=body.language,
-            actor=caller.principal.username,
-        )  # fmt: skip
+    source = await services.add_source(
+        state.db, host=state.host, kind=body.kind, name=body.name, config=body.config,
+        secrets=body.secrets, interval_seconds=body.interval_seconds, language=body.language,
+        actor=caller.principal.username,
+    )  # fmt: skip
     return source.id
 
 
@@ -106,11 +104,7 @@ async def run_test(state: WebState, caller: Caller, source_id: int) -> services.
     services.load_source(
         state.db, registry=state.registry, settings=state.settings, name_or_id=source_id
     )
-    async with services.build_http_client(state.settings) as http:
-        return await services.test_source(
-            state.db, registry=state.registry, settings=state.settings, clock=state.clock,
-            http=http, name_or_id=source_id,
-        )  # fmt: skip
+    return await services.test_source(state.db, host=state.host, name_or_id=source_id)
 
 
 def set_enabled(state: WebState, caller: Caller, source_id: int, enabled: bool) -> None:

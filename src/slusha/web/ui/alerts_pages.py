@@ -219,9 +219,8 @@ async def test_rule(
 ) -> Response:
     view = await run_in_threadpool(rule_for, state, caller.principal, rule_id, "topics.write")
     results = await alert_service.send_test_alerts(
-        state.db, name_or_id=str(rule_id), settings=state.settings, clock=state.clock,
-        actor=caller.principal.username,
-    )  # fmt: skip
+        state.db, name_or_id=str(rule_id), host=state.host, actor=caller.principal.username
+    )
     team_id = await run_in_threadpool(alert_service.team_id_of, state.db, rule_id=rule_id)
     tested = {"rule": view, "results": results}
     return await run_in_threadpool(lambda: _page(request, state, caller, team_id, tested=tested))

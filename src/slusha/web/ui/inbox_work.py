@@ -18,7 +18,6 @@ from starlette.concurrency import run_in_threadpool
 
 from slusha.errors import Forbidden, NotFound, SlushaError, TransientError
 from slusha.services import inbox, replies
-from slusha.services.sources import build_http_client
 from slusha.web.deps import Caller, checked_caller, web_state
 from slusha.web.problems import status_for
 from slusha.web.state import WebState
@@ -165,12 +164,10 @@ async def reply(
                 replies.saved_reply_text, state.db, principal=caller.principal,
                 mention_id=mention_id, name=saved,
             )  # fmt: skip
-        async with build_http_client(state.settings) as http:
-            await replies.send_reply(
-                state.db, principal=caller.principal, mention_id=mention_id, text=text,
-                clock=state.clock, registry=state.registry, settings=state.settings, http=http,
-                idempotency_key=key, resolve=bool(resolve),
-            )  # fmt: skip
+        await replies.send_reply(
+            state.db, principal=caller.principal, mention_id=mention_id, text=text,
+            clock=state.clock, host=state.host, idempotency_key=key, resolve=bool(resolve),
+        )  # fmt: skip
     except SlushaError as exc:
         if isinstance(exc, NotFound | Forbidden):
             raise

@@ -3,11 +3,21 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
-from slusha.notifiers.channels import ChannelError, parse_channel, sample_alert
+from slusha.domain.alerts.messages import sample_alert
+from slusha.errors import InputError
 from slusha.plugins.api import reveal, secret_fields
+from slusha.plugins.registry import build_registry
+from slusha.services import alert_channels
+
+REGISTRY = build_registry(include_entry_points=False)
+
+
+def parse_channel(text: str, **options: Any) -> tuple[str, Any]:
+    return alert_channels.parse_channel(text, registry=REGISTRY, **options)
 
 
 def test_email_with_several_addresses() -> None:
@@ -35,8 +45,8 @@ def test_webhook_gets_a_fresh_secret() -> None:
 @pytest.mark.parametrize(
     ("text", "says"),
     [
-        ("pager:123", "expected email:ADDR"),
-        ("no-colon", "expected email:ADDR"),
+        ("pager:123", "expected email:ADDR[,ADDR]"),
+        ("no-colon", "mattermost:URL"),
         ("email:", "needs a target"),
         ("email:not-an-address", "not an e-mail address"),
         ("slack:hooks.slack.com/services/x", "http:// or https://"),
@@ -45,9 +55,9 @@ def test_webhook_gets_a_fresh_secret() -> None:
     ],
 )
 def test_bad_channels_say_what_is_expected(text: str, says: str) -> None:
-    with pytest.raises(ChannelError) as info:
+    with pytest.raises(InputError) as info:
         parse_channel(text)
-    assert says in str(info.value)
+    assert says in str(info.value) and info.value.code == "channel"
 
 
 def test_sample_alert_is_a_valid_alert() -> None:

@@ -21,7 +21,7 @@ from slusha.domain.alerts.messages import Alert
 from slusha.errors import SlushaError, TransientError
 from slusha.plugins.api import Notifier, PluginContext
 
-log = logging.getLogger("slusha.notifiers")
+log = logging.getLogger("slusha.deliveries")
 
 DeliveryStatus = Literal["sent", "failed"]
 
