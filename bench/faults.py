@@ -319,8 +319,14 @@ def embedded_reply_kill(work: Path) -> Row:
                    f"instance_url={origin.url('')}", "--set", "timeline=hashtag", "--set",
                    "hashtag=acme", "--secret", "access_token=" + "t" * 20)  # fmt: skip
         slusha.start()
-        post = {"network": "mastodon", "id": "113", "text": "acme, my order never came",
-                "created_at": "2026-12-08T08:00:00Z", "author": {"handle": "maja"}, "extra": {"instance": "127.0.0.1", "local_id": "113"}}  # fmt: skip
+        post = {
+            "network": "mastodon",
+            "id": "113",
+            "text": "acme, my order never came",
+            "created_at": "2026-12-08T08:00:00Z",
+            "author": {"handle": "maja"},
+            "extra": {"instance": "127.0.0.1", "local_id": "113"},
+        }
         with httpx.Client(timeout=60) as client:
             push(client, slusha.url, [post])
         (mention_id,) = (row[0] for row in slusha._query("SELECT id FROM mentions"))

@@ -189,6 +189,14 @@ class Settings(BaseSettings):
     alert_delivery_attempts: int = Field(
         5, ge=1, le=20, description="Attempts per alert delivery before it is recorded failed."
     )
+    reply_delivery_attempts: int = Field(
+        8,
+        ge=1,
+        le=30,
+        description="Attempts to publish a reply (spread over hours, full jitter) before it is "
+        "recorded failed; a failed one is sent again from the Status page or "
+        "'slusha deliveries retry'.",
+    )
 
     session_idle_minutes: int = Field(
         60, ge=1, le=7 * 24 * 60, description="A web session ends after this many idle minutes."

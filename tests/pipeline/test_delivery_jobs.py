@@ -101,7 +101,7 @@ async def test_failed_deliveries_are_kept_and_sent_again_from_the_status_page(
     client = TestClient(app, follow_redirects=False)
     sign_in(client, "boss", "a-long-password")
     page = client.get("/status").text
-    assert f'data-delivery="{job.id}"' in page and 'data-fact="deliveries-failed">1<' in page
+    assert f'data-delivery="alert-{job.id}"' in page and 'data-fact="deliveries-failed">1<' in page
     origin.route(HOOK, Reply(200), method="POST")
     answer = client.post("/status/deliveries/retry", data={"job_id": str(job.id)})
     assert answer.status_code == 303

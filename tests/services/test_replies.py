@@ -8,6 +8,7 @@ resolved; the SLA timer stops and the report shows it.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +22,7 @@ from tests.support.origin import Origin, Reply, json_reply, serve_origin
 
 from slusha.clock import FrozenClock
 from slusha.config import Settings, load_settings
-from slusha.errors import PermanentError, TransientError
+from slusha.errors import NotFound, PermanentError, TransientError
 from slusha.plugins.host import PluginHost
 from slusha.plugins.net import HttpClient
 from slusha.plugins.registry import Registry, build_registry
@@ -199,7 +200,7 @@ async def test_a_reply_that_keeps_timing_out_stays_pending_and_is_sent_once_late
     await _source(world, origin, settings, registry, http)
     origin.route("/api/v1/statuses", Reply(503), method="POST")
     [mention_id] = world.ingest(_complaint())
-    with pytest.raises(TransientError, match="retry with key"):
+    with pytest.raises(TransientError, match="tries again by itself"):
         await replies.send_reply(
             world.db,
             principal=world.members["ana"],
@@ -213,7 +214,14 @@ async def test_a_reply_that_keeps_timing_out_stays_pending_and_is_sent_once_late
     with world.db.transaction() as tx:
         [row] = tx.session.scalars(select(ReplyRecord))
         assert (row.status, row.attempts) == ("pending", 2)
+        assert row.next_attempt_at is not None  # due again after the policy's wait, not at once
+        due = row.next_attempt_at
     server = MastodonServer(origin)
+    host = PluginHost(settings=settings, clock=world.clock, registry=registry, http=http)
+    if due > world.clock.now():
+        assert await replies.retry_pending(world.db, clock=world.clock, host=host) == []
+        assert server.created == {}
+    world.clock.advance(3600)
     done = await replies.retry_pending(
         world.db,
         clock=world.clock,
@@ -281,3 +289,51 @@ def test_saved_replies_fill_placeholders_per_team(world: World) -> None:
             text="hi {author.__class__}",
             clock=world.clock,
         )
+
+
+async def test_a_reply_the_network_keeps_refusing_fails_after_the_policy_and_is_sent_again(
+    world: World, origin: Origin, make_settings: Any, registry: Registry, http: HttpClient
+) -> None:
+    """Every failed attempt waits longer (full jitter, ``Retry-After`` honoured); after the
+    policy's attempts the reply is failed, listed with the deliveries, and sent again from
+    there with the same key: published once."""
+    from slusha.services import deliveries
+
+    settings = make_settings(secret_key="test-secret-key", reply_delivery_attempts=3)
+    await _source(world, origin, settings, registry, http)
+    origin.route("/api/v1/statuses", Reply(503, headers={"retry-after": "900"}), method="POST")
+    [mention_id] = world.ingest(_complaint())
+    host = PluginHost(settings=settings, clock=world.clock, registry=registry, http=http)
+    with pytest.raises(TransientError, match="tries again by itself"):
+        await replies.send_reply(
+            world.db, principal=world.members["ana"], mention_id=mention_id, clock=world.clock,
+            host=host, text="On it!", max_attempts=1, backoff_seconds=0,
+        )  # fmt: skip
+    with world.db.read() as tx:
+        [row] = tx.session.scalars(select(ReplyRecord))
+        assert row.next_attempt_at is not None
+        assert row.next_attempt_at - world.clock.now() >= timedelta(seconds=900)
+    world.clock.advance(899)
+    assert await replies.retry_pending(world.db, clock=world.clock, host=host) == []
+    world.clock.advance(3600)
+    assert await replies.retry_pending(world.db, clock=world.clock, host=host) == []  # attempt 2
+    world.clock.advance(3600)
+    assert await replies.retry_pending(world.db, clock=world.clock, host=host) == []  # attempt 3
+    with world.db.read() as tx:
+        [row] = tx.session.scalars(select(ReplyRecord))
+        assert (row.status, row.attempts, row.next_attempt_at) == ("failed", 3, None)
+    world.clock.advance(7200)
+    assert await replies.retry_pending(world.db, clock=world.clock, host=host) == []
+    assert len(origin.hits("/api/v1/statuses")) == 3
+    [failed] = deliveries.list_deliveries(world.db, status="failed")
+    assert (failed.kind, failed.id, failed.reason) == ("reply", row.id, "http_5xx")
+    assert deliveries.count_deliveries(world.db)["failed"] == 1
+    with pytest.raises(NotFound):
+        deliveries.send_again(world.db, job_ids=None, reply_ids=[row.id + 1], clock=world.clock)
+    server = MastodonServer(origin)
+    origin.route("/api/v1/statuses", server.handle, method="POST")
+    assert deliveries.send_again(world.db, job_ids=None, reply_ids=[row.id], clock=world.clock) == 1
+    [sent] = await replies.retry_pending(world.db, clock=world.clock, host=host)
+    assert sent.status == "sent" and len(server.created) == 1
+    keys = {h.headers["idempotency-key"] for h in origin.hits("/api/v1/statuses")}
+    assert keys == {row.idempotency_key}  # the same delivery id on every attempt

@@ -242,7 +242,7 @@ def alerts_snooze(
 
 @click.group("deliveries")
 def deliveries_group() -> None:
-    """Alert deliveries: what is pending, sent or failed; send failed ones again."""
+    """Deliveries (alerts, replies): what is pending, sent or failed; send failed ones again."""
 
 
 @deliveries_group.command("list")
@@ -254,32 +254,41 @@ def deliveries_list(status: str | None, limit: int, output_format: str) -> None:
     from slusha.services.deliveries import list_deliveries
 
     rows = [
-        {"id": d.id, "status": d.status, "alert": d.alert, "rule": d.rule, "channel": d.channel,
+        {"id": d.id, "kind": d.kind, "status": d.status, "alert": d.alert, "rule": d.rule,
+         "channel": d.channel,
          "target": d.target, "attempts": d.attempts, "reason": d.reason, "message": d.message,
          "updated_at": d.updated_at.isoformat()}
         for d in list_deliveries(open_db(get_settings()), status=status, limit=limit)
     ]  # fmt: skip
     emit_rows(
-        rows, columns=["id", "status", "alert", "channel", "target", "attempts", "reason"],
-        output_format=output_format, title="Alert deliveries",
+        rows,
+        columns=["kind", "id", "status", "alert", "channel", "target", "attempts", "reason"],
+        output_format=output_format, title="Deliveries",
     )  # fmt: skip
 
 
 @deliveries_group.command("retry")
 @click.argument("ids", nargs=-1, type=int)
-@click.option("--all-failed", is_flag=True, help="Every failed delivery.")
-def deliveries_retry(ids: tuple[int, ...], all_failed: bool) -> None:
-    """Send failed deliveries again (by id, or --all-failed); the alerter sends them in seconds."""
+@click.option("--reply", "reply_ids", multiple=True, type=int, metavar="ID",
+              help="A failed reply (its id in 'deliveries list'); repeat for more.")
+@click.option("--all-failed", is_flag=True, help="Every failed delivery, alerts and replies.")
+def deliveries_retry(ids: tuple[int, ...], reply_ids: tuple[int, ...], all_failed: bool) -> None:
+    """Send failed deliveries again: alert deliveries by id, replies with --reply ID, or
+    --all-failed. The alerter sends alerts within seconds, the inbox role replies within a
+    minute, each with the delivery id it had (a reply with its idempotency key)."""
     from slusha.services.deliveries import send_again
 
-    if bool(ids) == all_failed:
-        fail("give the ids of failed deliveries, or --all-failed")
+    if bool(ids or reply_ids) == all_failed:
+        fail("give the ids of failed deliveries (--reply ID for replies), or --all-failed")
     db = open_db(get_settings())
     try:
-        count = send_again(db, job_ids=list(ids) if ids else None, clock=cli_clock())
+        count = send_again(
+            db, job_ids=list(ids) if ids else None, clock=cli_clock(),
+            reply_ids=list(reply_ids) if reply_ids else None,
+        )  # fmt: skip
     except SlushaError as exc:
         fail(str(exc))
-    console().print(f"{count} deliveries queued again; the running alerter sends them")
+    console().print(f"{count} deliveries queued again; the running roles send them")
 
 
 def register(group: click.Group) -> None:

@@ -154,7 +154,7 @@ class PluginHost:
 
         generator = keeper()
         # Held, so that only the loop's shutdown finalises it; finished ones are let go.
-        self._keepers = [g for g in self._keepers if g.ag_frame is not None]
+        self._keepers = [g for g in self._keepers if getattr(g, "ag_frame", None) is not None]
         self._keepers.append(generator)
         loop.create_task(_first_step(generator))
 

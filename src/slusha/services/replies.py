@@ -8,15 +8,18 @@ the network (Mastodon keeps ``Idempotency-Key`` for an hour) answers with the fi
 from __future__ import annotations
 
 import asyncio
+import random
 import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from datetime import timedelta
 from typing import Any
 
 from slusha.clock import Clock
 from slusha.config import Settings
 from slusha.domain.inbox import render_saved_reply
 from slusha.errors import ConfigError, InputError, NotFound, PermanentError, TransientError
+from slusha.plugins.delivery import RetryPolicy
 from slusha.plugins.host import LoadedSource, PluginHost
 from slusha.plugins.registry import Registry
 from slusha.services import sla
@@ -34,6 +37,8 @@ from slusha.store.schema import ReplyRecord, Source
 
 EVENT_REPLY_SENT = "inbox.reply_sent"
 MAX_ATTEMPTS = 3
+"""Attempts while the member waits; later ones follow ``reply_policy``."""
+_RNG = random.Random()
 
 
 @dataclass(slots=True)
@@ -186,6 +191,7 @@ async def send_reply(
     )
     if reply.status == "sent":
         return _view(reply)
+    policy = reply_policy(host.settings)
     last: TransientError | None = None
     for attempt in range(max_attempts):
         await asyncio.to_thread(_count_attempt, db, reply_id=reply.id, clock=clock)
@@ -193,9 +199,16 @@ async def send_reply(
             result = await host.reply(loaded, post, reply.text, key)
         except TransientError as exc:
             last = exc
-            await asyncio.to_thread(
-                _record_error, db, reply_id=reply.id, error=f"{exc.code}: {exc}", clock=clock
-            )
+            status = await asyncio.to_thread(
+                _record_error, db, reply_id=reply.id, error=f"{exc.code}: {exc}", clock=clock,
+                policy=policy, retry_after=exc.retry_after_seconds,
+            )  # fmt: skip
+            if status == "failed":
+                raise TransientError(
+                    f"the network did not take the reply after {policy.max_attempts} attempts "
+                    f"({exc}); it is kept with the failed deliveries, to be sent again",
+                    code=exc.code,
+                ) from exc
             if attempt + 1 < max_attempts and backoff_seconds > 0:
                 await asyncio.sleep(backoff_seconds * 2**attempt)
             continue
@@ -222,7 +235,8 @@ async def send_reply(
         )
     assert last is not None
     raise TransientError(
-        f"the reply is stored but not yet published ({last}); retry with key {key}",
+        f"the reply is saved but not yet published ({last}); Slusha tries again by itself "
+        f"(or send it again with key {key})",
         code=last.code,
     )
 
@@ -235,16 +249,41 @@ def _count_attempt(db: Database, *, reply_id: int, clock: Clock) -> None:
         reply.updated_at = clock.now()
 
 
+def reply_policy(settings: Settings) -> RetryPolicy:
+    """The retry policy of replies: that of every delivery (full jitter, ``Retry-After``
+    honoured, capped), slower, since a network that refuses a reply rarely recovers in seconds."""
+    return RetryPolicy(
+        max_attempts=settings.reply_delivery_attempts,
+        base_delay_seconds=30.0,
+        max_delay_seconds=3600.0,
+    )
+
+
 def _record_error(
-    db: Database, *, reply_id: int, error: str, clock: Clock, failed: bool = False
-) -> None:
+    db: Database,
+    *,
+    reply_id: int,
+    error: str,
+    clock: Clock,
+    failed: bool = False,
+    policy: RetryPolicy | None = None,
+    retry_after: float | None = None,
+) -> str:
+    """Record a failed attempt; a transient one is due again after the policy's delay, or
+    fails for good once the policy's attempts are spent. The reply's status after it."""
+    now = clock.now()
     with db.transaction() as tx:
         reply = tx.session.get(ReplyRecord, reply_id)
         assert reply is not None
         reply.last_error = error[:2000]
-        reply.updated_at = clock.now()
-        if failed:
+        reply.updated_at = now
+        if failed or (policy is not None and reply.attempts >= policy.max_attempts):
             reply.status = "failed"
+            reply.next_attempt_at = None
+        elif policy is not None:
+            delay = policy.delay(reply.attempts, _RNG, at_least=retry_after or 0.0)
+            reply.next_attempt_at = now + timedelta(seconds=delay)
+        return reply.status
 
 
 def _record_sent(
@@ -335,7 +374,7 @@ async def retry_pending(
         with db.transaction() as tx:
             return [
                 (r.id, r.mention_id, r.text, r.idempotency_key, r.author)
-                for r in store_replies.pending_replies(tx.session, limit=limit)
+                for r in store_replies.pending_replies(tx.session, now=clock.now(), limit=limit)
             ]
 
     pending = await asyncio.to_thread(load)

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from slusha.store.schema import ReplyRecord, SavedReply, Source
@@ -24,15 +25,44 @@ def add_reply(session: Session, *, values: dict[str, Any], now: datetime) -> Rep
     return reply
 
 
-def pending_replies(session: Session, *, limit: int = 100) -> list[ReplyRecord]:
-    """Replies whose publication was interrupted, oldest first."""
-    stmt = (
-        select(ReplyRecord)
-        .where(ReplyRecord.status == "pending")
-        .order_by(ReplyRecord.id)
-        .limit(limit)
-    )
-    return list(session.scalars(stmt))
+def pending_replies(
+    session: Session, *, now: datetime | None = None, limit: int = 100
+) -> list[ReplyRecord]:
+    """Replies whose publication was interrupted and that are due again (all of them without
+    ``now``), oldest first."""
+    stmt = select(ReplyRecord).where(ReplyRecord.status == "pending")
+    if now is not None:
+        stmt = stmt.where(
+            or_(ReplyRecord.next_attempt_at.is_(None), ReplyRecord.next_attempt_at <= now)
+        )
+    return list(session.scalars(stmt.order_by(ReplyRecord.id).limit(limit)))
+
+
+def list_replies(
+    session: Session, *, status: str | None = None, limit: int = 100
+) -> list[ReplyRecord]:
+    """Replies, most recently changed first (``status``: pending, sent or failed)."""
+    stmt = select(ReplyRecord).order_by(ReplyRecord.updated_at.desc(), ReplyRecord.id.desc())
+    if status is not None:
+        stmt = stmt.where(ReplyRecord.status == status)
+    return list(session.scalars(stmt.limit(limit)))
+
+
+def count_replies(session: Session) -> dict[str, int]:
+    """How many replies there are of each status."""
+    rows = session.execute(select(ReplyRecord.status, func.count()).group_by(ReplyRecord.status))
+    return {status: int(count) for status, count in rows}
+
+
+def send_again(session: Session, *, reply_ids: Sequence[int] | None, now: datetime) -> int:
+    """Put failed replies back to pending with a fresh count of attempts (all failed ones when
+    ``reply_ids`` is None); the same idempotency key goes with them."""
+    stmt = update(ReplyRecord).where(ReplyRecord.status == "failed")
+    if reply_ids is not None:
+        stmt = stmt.where(ReplyRecord.id.in_(list(reply_ids)))
+    values = {"status": "pending", "attempts": 0, "next_attempt_at": None, "updated_at": now}
+    result = session.execute(stmt.values(**values))
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
 
 
 def reply_sources(session: Session, *, kind: str) -> list[Source]:

@@ -584,6 +584,8 @@ class ReplyRecord(Base):
     created_at: Mapped[datetime]
     sent_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
+    next_attempt_at: Mapped[datetime | None]
+    """When a pending reply is due to be tried again (None: at once)."""
 
 
 class SlaPolicy(Base):

@@ -48,12 +48,13 @@ def status_page(
 @router.post("/status/deliveries/retry")
 def retry_deliveries(
     job_id: Annotated[int | None, Form()] = None,
+    reply_id: Annotated[int | None, Form()] = None,
     caller: Caller = Depends(checked_caller),
     state: WebState = Depends(web_state),
 ) -> Response:
     count = send_again(
         state.db, job_ids=[job_id] if job_id is not None else None, clock=state.clock,
-        principal=caller.principal,
+        principal=caller.principal, reply_ids=[reply_id] if reply_id is not None else None,
     )  # fmt: skip
     return RedirectResponse(f"/status?sent_again={count}#deliveries", status_code=303)
 
