@@ -269,8 +269,14 @@ def deliveries_list(status: str | None, limit: int, output_format: str) -> None:
 
 @deliveries_group.command("retry")
 @click.argument("ids", nargs=-1, type=int)
-@click.option("--reply", "reply_ids", multiple=True, type=int, metavar="ID",
-              help="A failed reply (its id in 'deliveries list'); repeat for more.")
+@click.option(
+    "--reply",
+    "reply_ids",
+    multiple=True,
+    type=int,
+    metavar="ID",
+    help="A failed reply (its id in 'deliveries list'); repeat for more.",
+)
 @click.option("--all-failed", is_flag=True, help="Every failed delivery, alerts and replies.")
 def deliveries_retry(ids: tuple[int, ...], reply_ids: tuple[int, ...], all_failed: bool) -> None:
     """Send failed deliveries again: alert deliveries by id, replies with --reply ID, or
