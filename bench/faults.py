@@ -41,7 +41,7 @@ from tests.support.mastodon_server import MastodonServer  # noqa: E402
 from tests.support.nats import NATS_SERVER, OwnNats  # noqa: E402
 from tests.support.origin import Reply, serve_origin  # noqa: E402
 from tests.support.postgres import OwnPostgres  # noqa: E402
-from tests.support.processes import Senders, SlushaProcess, push  # noqa: E402
+from tests.support.processes import Senders, SlushaProcess, free_port, push  # noqa: E402
 
 POSTGRES = os.environ.get(
     "SLUSHA_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
@@ -279,6 +279,90 @@ def cluster_connectors_kill(work: Path, items: int) -> Row | None:
         nats.stop()
 
 
+def _role(url: str, task: str) -> str | None:
+    try:
+        tasks = httpx.get(f"{url}/readyz", timeout=2).json()["tasks"]
+    except (httpx.HTTPError, ValueError, KeyError):
+        return None
+    return next((t.get("role") for t in tasks if t["name"] == task), None)
+
+
+def cluster_alerter_kill(work: Path, per_sender: int) -> Row | None:
+    """Two alerters (one leads, one stands by) and a webhook alert per mention; the leader is
+    killed mid-stream. Counts the alerts decided against the delivery ids the receiver got."""
+    database = _postgres_database()
+    if database is None or not Path(NATS_SERVER).exists():
+        return None
+    nats = OwnNats(work / "jetstream")
+    nats.start()
+    slusha = SlushaProcess(work, database_url=database, bus_url=f"nats://127.0.0.1:{nats.port}",
+                           allow_private_networks="true")  # fmt: skip
+    processes = []
+    try:
+        with serve_origin() as origin:
+            origin.route("/in", Reply(200), method="POST")
+            slusha.organisation()
+            slusha.cli(
+                "alerts",
+                "add",
+                "--team",
+                "Care",
+                "--kind",
+                "match",
+                "--topic",
+                "Acme",
+                "--throttle",
+                "1000000/1h",
+                "--channel",
+                f"webhook:{origin.url('/in')}",
+            )
+            slusha.start(("serve", "--role", "web"))
+            processes.append(slusha.spawn(["worker"]))
+            ports = [free_port(), free_port()]
+            alerters = [slusha.spawn(["alerter"], SLUSHA_OPS_PORT=str(p)) for p in ports]
+            urls = [f"http://127.0.0.1:{p}" for p in ports]
+            deadline = time.monotonic() + 90
+            while "leader" not in {_role(u, "alerter") for u in urls}:
+                if time.monotonic() > deadline:
+                    raise RuntimeError("no alerter leads")
+                time.sleep(0.2)
+            leader = next(i for i, u in enumerate(urls) if _role(u, "alerter") == "leader")
+            senders = Senders(slusha.url, per_sender=per_sender).start()
+            senders.wait_for(per_sender)
+            started = time.monotonic()
+            alerters[leader].kill()
+            alerters[leader].wait()
+            senders.finish()
+            senders.resend(slusha.url)
+            _settle(slusha, senders.sent())
+            want: set[str] = set()
+            received: list[str] = []
+            while time.monotonic() - started < 300:
+                want = {r[0] for r in slusha._query(
+                    "SELECT alert_key FROM alerts WHERE verdict = 'send'")}  # fmt: skip
+                received = [h.headers.get("x-slusha-delivery", "") for h in origin.hits("/in")]
+                if len(want) >= len(senders.sent()) and want <= set(received):
+                    break
+                time.sleep(0.5)
+            seconds = time.monotonic() - started
+            processes.extend(alerters)
+        got = set(received) & want
+        note = (
+            f"alerts decided: {len(want):,}, delivery ids received: {len(got):,}, "
+            f"repeats: {len(received) - len(set(received))} (at-least-once, the receiver "
+            "drops them by id); seconds: kill until every alert received"
+        )
+        row = Row("cluster: kill -9 the leading alerter mid-stream (standby takes over)",
+                  len(want), len(got), len(want - got), 0, seconds, note)  # fmt: skip
+        for process in processes:
+            process.terminate()
+            process.wait(timeout=30)
+        slusha.terminate()
+        return row
+    finally:
+        nats.stop()
+
+
 def embedded_disk_full(work: Path, per_sender: int) -> Row:
     """SQLite's file may not grow (a full disk); then space is freed and Slusha restarted."""
     slusha = SlushaProcess(work)
@@ -377,6 +461,7 @@ def main() -> None:
         lambda w: embedded_reply_kill(w),
         lambda w: cluster(w, per_sender, "worker"),
         lambda w: cluster(w, per_sender, "web"),
+        lambda w: cluster_alerter_kill(w, min(per_sender, 500)),
         lambda w: cluster_connectors_kill(w, 2000),
         lambda w: cluster(w, per_sender, "nats"),
         lambda w: cluster(w, per_sender, "postgres"),
