@@ -128,6 +128,7 @@ class Alerter:
         self._slots = asyncio.Semaphore(settings.alert_delivery_concurrency)
         self._channel_slots: dict[tuple[int, int], asyncio.Semaphore] = {}
         self._deliveries: set[asyncio.Task[None]] = set()
+        self._in_flight: set[int] = set()  # delivery jobs this process holds, queued or sending
         self._results: list[tuple[Recorded, Channel, DeliveryResult]] = []
         self._recorder: asyncio.Task[None] | None = None
         self._chart_cache: dict[int, list[InlineImage]] = {}
@@ -371,9 +372,22 @@ class Alerter:
                 self._spawn(recorded, channel, active)
 
     def _spawn(self, recorded: Recorded, channel: Channel, active: ActiveRule | None) -> None:
+        job_id = recorded.job_ids.get(channel.index)
+        if job_id is not None:
+            if job_id in self._in_flight:
+                # Still queued here behind other deliveries (its claim ran out while it waited):
+                # taken up again, it would be sent twice.
+                return
+            self._in_flight.add(job_id)
         task = asyncio.create_task(self._deliver(recorded, channel, active))
         self._deliveries.add(task)
-        task.add_done_callback(self._deliveries.discard)
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._deliveries.discard(finished)
+            if job_id is not None:
+                self._in_flight.discard(job_id)
+
+        task.add_done_callback(done)
 
     async def resume(self) -> int:
         """Take up delivery jobs nobody works on (a stopped alerter's, or sent again)."""

@@ -135,7 +135,11 @@ class PluginHost:
             assert self._http is not None
             return self._http
         loop = _running_loop()
-        if self._http is None or loop is not self._http_loop:
+        if self._http is not None and self._http_loop is None and loop is not None:
+            self._http_loop = loop  # made before any loop ran: this loop adopts it
+            self._close_with(loop, self._http)
+        elif self._http is None or (loop is not None and loop is not self._http_loop):
+            # (Outside any loop, e.g. in a worker thread, the current client is used as is.)
             self._http = self.new_http_client(resolver=self._resolver, allowed=self._allowed)
             self._http_loop = loop
             if loop is not None:

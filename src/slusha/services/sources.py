@@ -494,9 +494,10 @@ async def backfill_topic(
 def load_ingest_keys(
     db: Database, *, registry: Registry, settings: Settings, kind: str = "webhook"
 ) -> list[IngestKey]:
-    """Decrypted credentials of every enabled ``kind`` source, for the ingest route."""
+    """Decrypted credentials of every enabled ``kind`` source, for the ingest route (a read:
+    on SQLite it never waits for the pipeline's writes)."""
     keys = []
-    with db.transaction() as tx:
+    with db.read() as tx:
         for row in store_sources.list_sources(tx.session, kinds=[kind], enabled_only=True):
             try:
                 loaded = loaded_from_row(row, registry=registry, settings=settings)

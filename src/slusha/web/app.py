@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,11 @@ from slusha.web.vendor import vega_bundle
 
 WEB_DIR = Path(__file__).parent
 API_PREFIX = "/api/v1"
+
+
+INGEST_KEYS_SECONDS = 5.0
+"""How long the ingest route trusts the push sources it read (a new or disabled one
+counts within this many seconds)."""
 
 
 def _templates() -> Environment:
@@ -218,10 +224,21 @@ def create_app(
         from slusha.services.sources import load_ingest_keys
         from slusha.web.api.ingest import create_ingest_router
 
+        # The credentials of the push sources, read again at most every few seconds: reading
+        # and decrypting them for every request cost more than the request's posts.
+        cached: dict[str, tuple[float, Any]] = {}
+
         async def keys(kind: str) -> Any:
-            return await run_in_threadpool(
+            now = time.monotonic()
+            hit = cached.get(kind)
+            if hit is not None and now - hit[0] < INGEST_KEYS_SECONDS:
+                return hit[1]
+            found = await run_in_threadpool(
                 load_ingest_keys, db, registry=state.registry, settings=settings, kind=kind
             )
+            if found:  # none yet: asked again next time, so a new source counts at once
+                cached[kind] = (now, found)
+            return found
 
         app.include_router(create_ingest_router(submit=submit, keys=keys, host=lambda: state.host))
 
