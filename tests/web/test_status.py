@@ -10,6 +10,7 @@ import pytest
 from slusha.clock import FrozenClock
 from slusha.pipeline.supervisor import Supervisor
 from slusha.store.db import Database
+from slusha.store.schema import ReplyRecord
 from slusha.web.app import create_app
 from tests.web.support import PASSWORD, World, build_world
 
@@ -110,6 +111,7 @@ def test_the_status_page_fits_a_phone_in_both_languages(supervised: Any, db: Dat
     world, tasks = supervised
     tasks[0].update(state="restarting", restarts=2, last_error="RuntimeError: disk full",
                     last_error_at=1_795_000_100.0)  # fmt: skip
+    reply_id = _failed_reply(world)
     with served(world.app) as base, chromium() as browser:
         page = browser.new_page()
         page.goto(f"{base}/signin")
@@ -128,5 +130,30 @@ def test_the_status_page_fits_a_phone_in_both_languages(supervised: Any, db: Dat
             assert width <= SIZES["phone"]["width"], f"{locale}: {width} px wide"
             restarting = page.locator('[data-task="worker"]').inner_text()
             assert "RuntimeError: disk full" in restarting
+            row = page.locator(f'[data-delivery="reply-{reply_id}"]').inner_text()
+            assert ("Reply" if locale == "en" else "Одговор") in row and "http_5xx" in row
             page.set_viewport_size(SIZES["desktop"])
         assert "се рестартира" in page.content()
+        page.locator(f'[data-delivery="reply-{reply_id}"] button').click()
+        page.wait_for_url(f"{base}/status?sent_again=1#deliveries")
+    with world.db.read() as tx:
+        reply = tx.session.get(ReplyRecord, reply_id)
+        assert reply is not None and (reply.status, reply.attempts) == ("pending", 0)
+
+
+def _failed_reply(world: World) -> int:
+    """A reply the network refused every time (as the retry policy leaves it)."""
+    from slusha.store.replies import add_reply
+    from slusha.store.schema import Mention
+
+    now = world.clock.now()
+    with world.db.transaction() as tx:
+        mention = tx.session.query(Mention).first()
+        assert mention is not None
+        reply = add_reply(tx.session, now=now, values={
+            "mention_id": mention.id, "post_id": mention.post_id, "network": "mastodon",
+            "author": "care_responder", "text": "Sorry, we are on it.",
+            "idempotency_key": "slusha-status-page-test"})  # fmt: skip
+        reply.status, reply.attempts = "failed", 8
+        reply.last_error = "http_5xx: the network answered 503"
+        return reply.id
