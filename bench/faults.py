@@ -165,6 +165,17 @@ def _postgres_database(server: str = POSTGRES) -> str | None:
         return None
 
 
+def _cluster(work: Path, server: str, **settings: str) -> tuple[SlushaProcess, OwnNats] | None:
+    """A fresh database on ``server`` and a NATS server of its own, or None without them."""
+    database = _postgres_database(server)
+    if database is None or not Path(NATS_SERVER).exists():
+        return None
+    nats = OwnNats(work / "jetstream")
+    nats.start()
+    url = f"nats://127.0.0.1:{nats.port}"
+    return SlushaProcess(work, database_url=database, bus_url=url, **settings), nats
+
+
 CLUSTER_FAULTS = {
     "worker": "cluster: kill -9 one of two workers, restart",
     "web": "cluster: kill -9 the web role, restart",
@@ -174,7 +185,7 @@ CLUSTER_FAULTS = {
 
 
 def cluster(work: Path, per_sender: int, fault: str) -> Row | None:
-    """Web, two workers and an alerter as separate processes on PostgreSQL and NATS."""
+    """The web role and two workers as separate processes on PostgreSQL and NATS."""
     own_pg = None
     if fault == "postgres":
         try:
@@ -182,12 +193,12 @@ def cluster(work: Path, per_sender: int, fault: str) -> Row | None:
             own_pg.start()
         except RuntimeError:
             return None
-    database = _postgres_database(own_pg.url if own_pg else POSTGRES)
-    if database is None or not Path(NATS_SERVER).exists():
+    started_cluster = _cluster(work, own_pg.url if own_pg else POSTGRES)
+    if started_cluster is None:
+        if own_pg is not None:
+            own_pg.remove()
         return None
-    nats = OwnNats(work / "jetstream")
-    nats.start()
-    slusha = SlushaProcess(work, database_url=database, bus_url=f"nats://127.0.0.1:{nats.port}")
+    slusha, nats = started_cluster
     try:
         slusha.organisation()
         slusha.start(("serve", "--role", "web"))
@@ -230,13 +241,10 @@ def cluster(work: Path, per_sender: int, fault: str) -> Row | None:
 
 def cluster_connectors_kill(work: Path, items: int) -> Row | None:
     """``slusha connectors`` killed right after it fetched a feed, then started again."""
-    database = _postgres_database()
-    if database is None or not Path(NATS_SERVER).exists():
+    started_cluster = _cluster(work, POSTGRES, allow_private_networks="true")
+    if started_cluster is None:
         return None
-    nats = OwnNats(work / "jetstream")
-    nats.start()
-    slusha = SlushaProcess(work, database_url=database, bus_url=f"nats://127.0.0.1:{nats.port}",
-                           allow_private_networks="true")  # fmt: skip
+    slusha, nats = started_cluster
     try:
         with serve_origin() as origin:
             origin.route(
@@ -290,13 +298,10 @@ def _role(url: str, task: str) -> str | None:
 def cluster_alerter_kill(work: Path, per_sender: int) -> Row | None:
     """Two alerters (one leads, one stands by) and a webhook alert per mention; the leader is
     killed mid-stream. Counts the alerts decided against the delivery ids the receiver got."""
-    database = _postgres_database()
-    if database is None or not Path(NATS_SERVER).exists():
+    started_cluster = _cluster(work, POSTGRES, allow_private_networks="true")
+    if started_cluster is None:
         return None
-    nats = OwnNats(work / "jetstream")
-    nats.start()
-    slusha = SlushaProcess(work, database_url=database, bus_url=f"nats://127.0.0.1:{nats.port}",
-                           allow_private_networks="true")  # fmt: skip
+    slusha, nats = started_cluster
     processes = []
     try:
         with serve_origin() as origin:
