@@ -19,8 +19,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from pydantic import ValidationError
-
 from slusha.clock import Clock
 from slusha.config import Settings
 from slusha.domain.post import Post
@@ -319,9 +317,3 @@ def _running_loop() -> asyncio.AbstractEventLoop | None:
 def new_secret(prefix: str = "whsec_") -> str:
     """A new random secret (a webhook's signing secret, shown to the user once)."""
     return prefix + secrets_module.token_urlsafe(32)
-
-
-def validation_message(exc: ValidationError) -> str:
-    """The first problem of a pydantic error, as a sentence."""
-    error = exc.errors()[0]
-    return str(error.get("msg", "invalid value")).removeprefix("Value error, ")
