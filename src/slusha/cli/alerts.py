@@ -254,7 +254,7 @@ def deliveries_list(status: str | None, limit: int, output_format: str) -> None:
     from slusha.services.deliveries import list_deliveries
 
     rows = [
-        {"id": d.id, "kind": d.kind, "status": d.status, "alert": d.alert, "rule": d.rule,
+        {"id": d.id, "kind": d.kind, "status": d.status, "what": d.alert, "rule": d.rule,
          "channel": d.channel,
          "target": d.target, "attempts": d.attempts, "reason": d.reason, "message": d.message,
          "updated_at": d.updated_at.isoformat()}
@@ -262,7 +262,7 @@ def deliveries_list(status: str | None, limit: int, output_format: str) -> None:
     ]  # fmt: skip
     emit_rows(
         rows,
-        columns=["kind", "id", "status", "alert", "channel", "target", "attempts", "reason"],
+        columns=["kind", "id", "status", "what", "channel", "target", "attempts", "reason"],
         output_format=output_format, title="Deliveries",
     )  # fmt: skip
 
