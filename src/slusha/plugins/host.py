@@ -41,8 +41,6 @@ from slusha.plugins.net import HttpClient, NetLimits
 from slusha.plugins.registry import Registry, build_registry
 from slusha.plugins.transport import Resolver
 
-log = logging.getLogger("slusha.plugins")
-
 
 def smtp_values(settings: Settings) -> dict[str, Any] | None:
     """The mail server from the settings, as the e-mail notifier's ``smtp`` values."""
@@ -88,7 +86,6 @@ class PluginHost:
         http: HttpClient | None = None,
         resolver: Resolver | None = None,
         allowed_networks: Iterable[str] = (),
-        notifiers: Mapping[str, Notifier] | None = None,
     ) -> None:
         self.settings = settings
         self.clock = clock
@@ -99,27 +96,20 @@ class PluginHost:
         self._own_http = http is None
         self._resolver = resolver
         self._allowed = tuple(allowed_networks)
-        self._notifiers: dict[str, Notifier] = dict(notifiers or {})
+        self._notifiers: dict[str, Notifier] = {}
         self._receivers: dict[str, Connector] = {}
         self._cache: dict[str, Any] = {}
 
     # -- the outbound client and the context -----------------------------------------------
 
-    def new_http_client(
-        self,
-        *,
-        resolver: Resolver | None = None,
-        allowed: Iterable[str] = (),
-        limits: NetLimits | None = None,
-    ) -> HttpClient:
-        """An outbound client with the operator's private-network policy (the host's own, or
-        another one with other limits, e.g. a test of a new source)."""
+    def _new_http_client(self) -> HttpClient:
+        """An outbound client with the operator's private-network policy and timeout."""
         policy = AddressPolicy.build(
             allow_private_networks=self.settings.allow_private_networks,
-            allowed_networks=allowed,
+            allowed_networks=self._allowed,
         )
-        limits = limits or NetLimits(total_timeout_seconds=self.settings.http_timeout_seconds)
-        return HttpClient(limits=limits, policy=policy, resolver=resolver)
+        limits = NetLimits(total_timeout_seconds=self.settings.http_timeout_seconds)
+        return HttpClient(limits=limits, policy=policy, resolver=self._resolver)
 
     @property
     def http(self) -> HttpClient:
@@ -138,7 +128,7 @@ class PluginHost:
             self._close_with(loop, self._http)
         elif self._http is None or (loop is not None and loop is not self._http_loop):
             # (Outside any loop, e.g. in a worker thread, the current client is used as is.)
-            self._http = self.new_http_client(resolver=self._resolver, allowed=self._allowed)
+            self._http = self._new_http_client()
             self._http_loop = loop
             if loop is not None:
                 self._close_with(loop, self._http)
@@ -216,14 +206,9 @@ class PluginHost:
             self.context(source.name), source.config, post, text, idempotency_key
         )
 
-    async def test_connector(
-        self, connector: Connector, config: Any, *, http: HttpClient | None = None
-    ) -> HealthReport:
-        """Check a source's reachability and credentials (``http``: another outbound client)."""
-        ctx = self.context()
-        if http is not None:
-            ctx.http = http
-        return await connector.test(ctx, config)
+    async def test_connector(self, connector: Connector, config: Any) -> HealthReport:
+        """Check a source's reachability and credentials without changing anything."""
+        return await connector.test(self.context(), config)
 
     def receiver(self, kind: str) -> Connector:
         """The connector instance that receives ``kind``'s pushes (one per host: it keeps the
@@ -297,10 +282,6 @@ class PluginHost:
             delivery_id=delivery_id,
             **options,
         )
-
-    async def test_notifier(self, kind: str, config: Any) -> HealthReport:
-        """Check a channel's destination without sending a real alert."""
-        return await self.notifier(kind).test(self.context("alerts"), config)
 
 
 async def _first_step(generator: AsyncGenerator[None, None]) -> None:
