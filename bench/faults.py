@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import subprocess
 import sys
 import tempfile
 import time
@@ -176,6 +177,13 @@ def _cluster(work: Path, server: str, **settings: str) -> tuple[SlushaProcess, O
     return SlushaProcess(work, database_url=database, bus_url=url, **settings), nats
 
 
+def _stop(processes: list[subprocess.Popen[bytes]]) -> None:
+    """SIGTERM each role and wait for it to drain."""
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=30)
+
+
 CLUSTER_FAULTS = {
     "worker": "cluster: kill -9 one of two workers, restart",
     "web": "cluster: kill -9 the web role, restart",
@@ -228,9 +236,7 @@ def cluster(work: Path, per_sender: int, fault: str) -> Row | None:
         seconds = time.monotonic() - started
         row = _row(CLUSTER_FAULTS[fault], slusha, senders, seconds,
                    "seconds: fault until all stored")  # fmt: skip
-        for worker in workers:
-            worker.terminate()
-            worker.wait(timeout=30)
+        _stop(workers)
         slusha.terminate()
         return row
     finally:
@@ -271,9 +277,7 @@ def cluster_connectors_kill(work: Path, items: int) -> Row | None:
             seconds = time.monotonic() - started
             stored = len({_item(i) for i in slusha.stored_ids()} & want)
             mentions, posts = slusha.mention_count()
-            for process in (*workers, connectors):
-                process.terminate()
-                process.wait(timeout=30)
+            _stop([*workers, connectors])
         return Row(
             "cluster: kill -9 the connectors role after a fetch, restart",
             items,
@@ -359,9 +363,7 @@ def cluster_alerter_kill(work: Path, per_sender: int) -> Row | None:
         )
         row = Row("cluster: kill -9 the leading alerter mid-stream (standby takes over)",
                   len(want), len(got), len(want - got), 0, seconds, note)  # fmt: skip
-        for process in processes:
-            process.terminate()
-            process.wait(timeout=30)
+        _stop(processes)
         slusha.terminate()
         return row
     finally:

@@ -14,7 +14,6 @@ from pydantic import Field
 
 from slusha.clock import FrozenClock
 from slusha.domain.post import Post
-from slusha.errors import TransientError
 from slusha.plugins.api import (
     Admission,
     Connector,
@@ -24,8 +23,8 @@ from slusha.plugins.api import (
     Received,
     ReceiveRefused,
 )
-from slusha.web.api.ingest import IngestSummary, create_ingest_router
-from tests.connectors.webhook.hosts import ingest_host
+from slusha.web.api.ingest import create_ingest_router
+from tests.connectors.webhook.hosts import BusyableReceiver, ingest_host
 from tests.support.origin import serve_app
 
 NOW = datetime(2026, 12, 8, 9, 0, tzinfo=UTC)
@@ -70,23 +69,9 @@ class LineConnector(Connector):
         self.released.append(received)
 
 
-class Receiver:
-    def __init__(self) -> None:
-        self.posts: list[Post] = []
-        self.busy = False
-
-    async def __call__(
-        self, posts: list[Post], *, source_id: int, source_language: str | None = None
-    ) -> IngestSummary:
-        if self.busy:
-            raise TransientError("the pipeline is busy", code="bus_busy")
-        self.posts.extend(posts)
-        return IngestSummary(accepted=len(posts))
-
-
 @pytest.fixture
-def server() -> Iterator[tuple[str, Receiver, LineConnector]]:
-    receiver = Receiver()
+def server() -> Iterator[tuple[str, BusyableReceiver, LineConnector]]:
+    receiver = BusyableReceiver()
     host = ingest_host(FrozenClock(NOW), extra_connectors=[LineConnector])
 
     async def keys(kind: str) -> list[IngestKey]:

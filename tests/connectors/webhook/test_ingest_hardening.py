@@ -14,11 +14,9 @@ from fastapi import FastAPI
 
 from slusha.clock import FrozenClock
 from slusha.connectors.webhook.client import signed_headers
-from slusha.domain.post import Post
-from slusha.errors import TransientError
 from slusha.plugins.api import IngestKey
-from slusha.web.api.ingest import IngestSummary, create_ingest_router
-from tests.connectors.webhook.hosts import ingest_host
+from slusha.web.api.ingest import create_ingest_router
+from tests.connectors.webhook.hosts import BusyableReceiver, ingest_host
 from tests.support.origin import serve_app
 
 SECRET = "s3cret-s3cret-s3cret"
@@ -27,23 +25,9 @@ NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)
 pytestmark = pytest.mark.timeout(30)
 
 
-class Receiver:
-    def __init__(self) -> None:
-        self.posts: list[Post] = []
-        self.busy = False
-
-    async def __call__(
-        self, posts: list[Post], *, source_id: int, source_language: str | None = None
-    ) -> IngestSummary:
-        if self.busy:
-            raise TransientError("the pipeline has not stored 2 of 2 posts", code="bus_busy")
-        self.posts.extend(posts)
-        return IngestSummary(accepted=len(posts))
-
-
 @pytest.fixture
-def server() -> Iterator[tuple[int, Receiver]]:
-    receiver = Receiver()
+def server() -> Iterator[tuple[int, BusyableReceiver]]:
+    receiver = BusyableReceiver()
 
     async def keys(kind: str) -> list[IngestKey]:
         return [IngestKey(source_id=7, source_name="crm", signing_secret=SECRET,
